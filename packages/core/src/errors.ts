@@ -1,0 +1,144 @@
+import { type FieldPath, formatFieldPath, formatPosition, type Position } from './position.js'
+
+// Branded with Symbol.for so `isLabelpipeError` holds across duplicated package copies (undici lib/core/errors.js).
+const kLabelpipeError = Symbol.for('labelpipe.error')
+
+/** Every stable error code labelpipe throws; each is documented in the README's error table. */
+export type LabelpipeErrorCode =
+  | 'LP_ABORTED'
+  | 'LP_EXPORT_FORMAT'
+  | 'LP_INVALID_OPTION'
+  | 'LP_INVALID_UTF8'
+  | 'LP_LINE_TOO_LONG'
+  | 'LP_SINK'
+  | 'LP_STAGE'
+  | 'LP_TOO_MANY_ERRORS'
+  | 'LP_TRANSFORM'
+  | 'LP_UNSUPPORTED_FORMAT'
+
+export interface LabelpipeErrorDetails {
+  readonly at?: Position | undefined
+  readonly path?: FieldPath | undefined
+  readonly cause?: unknown
+}
+
+/**
+ * Base of every error labelpipe throws. `message` is complete on its own: where (file, line, byte,
+ * field path), what, expected and got. The same facts are kept as fields for programs.
+ */
+export class LabelpipeError extends Error {
+  readonly code: LabelpipeErrorCode
+  readonly file: string | undefined
+  readonly line: number | undefined
+  readonly byteOffset: number | undefined
+  readonly path: FieldPath | undefined
+  /** The pipeline stage the error came out of, set by `runPipeline`. */
+  stage: string | undefined
+
+  constructor(code: LabelpipeErrorCode, detail: string, details: LabelpipeErrorDetails = {}) {
+    const { at, path } = details
+    const where = [at ? formatPosition(at) : '', path && path.length > 0 ? formatFieldPath(path) : '']
+      .filter((part) => part !== '')
+      .join(': ')
+    super(where === '' ? detail : `${where}: ${detail}`, details.cause === undefined ? undefined : { cause: details.cause })
+    this.code = code
+    this.file = at?.file
+    this.line = at?.line
+    this.byteOffset = at?.byteOffset
+    this.path = path
+    this.stage = undefined
+  }
+
+  static override [Symbol.hasInstance](instance: unknown): boolean {
+    // Only the base class matches by brand; subclasses keep the ordinary prototype check.
+    if (this !== LabelpipeError) return Function.prototype[Symbol.hasInstance].call(this, instance)
+    return typeof instance === 'object' && instance !== null && (instance as Record<symbol, unknown>)[kLabelpipeError] === true
+  }
+
+  get [kLabelpipeError](): true {
+    return true
+  }
+
+  override get name(): string {
+    return this.constructor.name
+  }
+}
+
+/** A record that is not valid JSON or does not match the export schema. */
+export class ExportFormatError extends LabelpipeError {
+  constructor(detail: string, details: LabelpipeErrorDetails) {
+    super('LP_EXPORT_FORMAT', detail, details)
+  }
+}
+
+/** A line longer than the source's `maxLineLength`. */
+export class LineTooLongError extends LabelpipeError {
+  constructor(maxLineLength: number, at: Position) {
+    super('LP_LINE_TOO_LONG', `line is longer than maxLineLength (${maxLineLength} bytes)`, { at })
+  }
+}
+
+/** Bytes that are not UTF-8; `byteOffset` of the error is the line's start, the message names the bad byte. */
+export class InvalidUtf8Error extends LabelpipeError {
+  constructor(badByteOffset: number, at: Position) {
+    super('LP_INVALID_UTF8', `invalid UTF-8 at byte ${badByteOffset}`, { at })
+  }
+}
+
+/** The input is an export labelpipe can recognise but not read with the reader it was given, or no export at all. */
+export class UnsupportedFormatError extends LabelpipeError {
+  constructor(detail: string, details: LabelpipeErrorDetails = {}) {
+    super('LP_UNSUPPORTED_FORMAT', detail, details)
+  }
+}
+
+/** More bad records than `maxErrors` allows; `cause` is the record error that went over the limit. */
+export class TooManyErrorsError extends LabelpipeError {
+  constructor(maxErrors: number, cause: LabelpipeError) {
+    super('LP_TOO_MANY_ERRORS', `more than ${maxErrors} bad records (maxErrors); last: ${cause.message}`, { cause })
+  }
+}
+
+/** An exception thrown by a record stage, with the position of the record it was transforming. */
+export class TransformError extends LabelpipeError {
+  constructor(at: Position, details: { cause: unknown }) {
+    super('LP_TRANSFORM', `transform failed: ${messageOf(details.cause)}`, { at, cause: details.cause })
+  }
+}
+
+/** A sink could not write or commit (file system, encoder). Nothing of the run is left committed. */
+export class SinkError extends LabelpipeError {
+  constructor(detail: string, details: LabelpipeErrorDetails = {}) {
+    super('LP_SINK', detail, details)
+  }
+}
+
+/** An option that breaks its rule; the message names the option and the rule (undici's InvalidArgumentError). */
+export class InvalidOptionError extends LabelpipeError {
+  constructor(option: string, rule: string) {
+    super('LP_INVALID_OPTION', `invalid option ${option}: ${rule}`)
+  }
+}
+
+/** The run was stopped by its AbortSignal. */
+export class PipelineAbortedError extends LabelpipeError {
+  constructor(cause: unknown) {
+    super('LP_ABORTED', 'the run was aborted', { cause })
+  }
+}
+
+/** A non-labelpipe error (a library's, the OS's) that came out of a named stage. */
+export class StageError extends LabelpipeError {
+  constructor(stage: string, cause: unknown) {
+    super('LP_STAGE', `stage ${stage} failed: ${messageOf(cause)}`, { cause })
+    this.stage = stage
+  }
+}
+
+export function isLabelpipeError(error: unknown): error is LabelpipeError {
+  return error instanceof LabelpipeError
+}
+
+function messageOf(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause)
+}

@@ -1,0 +1,17 @@
+import { defineConfig } from 'vitest/config'
+
+// Tests import workspace packages through the `@labelpipe/source` export condition, so they run against
+// src/*.ts without a build; only the CLI end-to-end tests run the built dist, as users do.
+const conditions = ['@labelpipe/source', 'node', 'import', 'default']
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['@labelpipe/source'] } },
+  test: {
+    setupFiles: ['./test/setup/fail-on-console.ts'],
+    projects: [
+      { extends: true, test: { name: 'packages', include: ['packages/*/src/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 120_000 } },
+    ],
+  },
+})
