@@ -7,6 +7,7 @@ const kLabelpipeError = Symbol.for('labelpipe.error')
 export type LabelpipeErrorCode =
   | 'LP_ABORTED'
   | 'LP_EXPORT_FORMAT'
+  | 'LP_INPUT'
   | 'LP_INVALID_OPTION'
   | 'LP_INVALID_UTF8'
   | 'LP_LINE_TOO_LONG'
@@ -69,6 +70,23 @@ export class ExportFormatError extends LabelpipeError {
   constructor(detail: string, details: LabelpipeErrorDetails) {
     super('LP_EXPORT_FORMAT', detail, details)
   }
+}
+
+/** The input could not be read: missing file, permission, a truncated or corrupt `.gz`. */
+export class InputError extends LabelpipeError {
+  constructor(file: string, byteOffset: number, cause: unknown) {
+    super('LP_INPUT', `cannot read ${file} (after byte ${byteOffset}): ${describeInputFailure(cause)}`, { cause })
+  }
+}
+
+function describeInputFailure(cause: unknown): string {
+  const code = (cause as { code?: unknown } | null)?.code
+  if (code === 'ENOENT') return 'no such file'
+  if (code === 'EACCES') return 'permission denied'
+  if (code === 'EISDIR') return 'is a directory'
+  if (code === 'Z_BUF_ERROR') return 'the gzip data ends early (truncated .gz file?)'
+  if (code === 'Z_DATA_ERROR') return 'the gzip data is corrupt'
+  return messageOf(cause)
 }
 
 /** A line longer than the source's `maxLineLength`. */

@@ -1,5 +1,7 @@
 export type { ColumnMeta, ColumnType } from './schemas/columns.js'
 export { col, columnRegistry } from './schemas/columns.js'
+export type { CompiledValidator } from './schemas/compile-validator.js'
+export { compileValidator } from './schemas/compile-validator.js'
 export type { Column, TableName, TableRow, TableRowOf } from './schemas/tables.js'
 export {
   attachmentsTable,
@@ -49,6 +51,7 @@ export {
 export type { LabelpipeErrorCode, LabelpipeErrorDetails } from './errors.js'
 export {
   ExportFormatError,
+  InputError,
   InvalidOptionError,
   InvalidUtf8Error,
   isLabelpipeError,
@@ -77,3 +80,4 @@ export type {
 export { runPipeline } from './pipeline.js'
 export type { DeadLetter, DeadLetterSink, LineageSource, RunFacts } from './load-run.js'
 export { isValidLoadId, newLoadId } from './load-run.js'
+export { FanOutSink, fanOutSink } from './fan-out-sink.js'

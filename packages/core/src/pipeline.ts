@@ -22,6 +22,12 @@ export interface SourceProgress {
 export interface PipelineSource<T> extends AsyncIterable<Batch<T>> {
   readonly name: string
   progress(): SourceProgress
+  /**
+   * Stops reading now: destroys the input so a pending read (stdin, a socket) rejects instead of waiting for
+   * bytes that may never come. pipeline() can only ask an async iterator to return(), which waits for that
+   * read; runPipeline calls this on abort and on the first error of any stage.
+   */
+  destroy?(error: Error): void
 }
 
 export type StageFunction<In, Out> = (batches: AsyncIterable<Batch<In>>, options: { signal: AbortSignal }) => AsyncIterable<Batch<Out>>
@@ -83,6 +89,7 @@ export async function runPipeline<T>(options: RunPipelineOptions<T>): Promise<Pi
       }
     } catch (error) {
       if (typeof error === 'object' && error !== null && !stageOf.has(error)) stageOf.set(error, name)
+      if (index > 0) stopSource(error)
       throw error
     }
   }
@@ -91,6 +98,10 @@ export async function runPipeline<T>(options: RunPipelineOptions<T>): Promise<Pi
     (stage, i) => (batches: AsyncIterable<Batch<unknown>>, opts: { signal: AbortSignal }) =>
       counted(stage.name, i + 1, (stage.run as StageFunction<unknown, unknown>)(batches, opts)),
   )
+  const stopSource = (error: unknown) => source.destroy?.(error instanceof Error ? error : new PipelineAbortedError(error))
+  const onAbort = () => stopSource(signal.reason)
+  signal.addEventListener('abort', onAbort, { once: true })
+  sink.once('error', stopSource)
   const timer =
     onProgress === undefined ? undefined : setInterval(() => onProgress(snapshot(false)), options.progressIntervalMs ?? 250)
   timer?.unref()
@@ -100,6 +111,8 @@ export async function runPipeline<T>(options: RunPipelineOptions<T>): Promise<Pi
     throw attributeError(error, stageOf.get(error as object) ?? sink.constructor.name, signal)
   } finally {
     if (timer !== undefined) clearInterval(timer)
+    signal.removeEventListener('abort', onAbort)
+    sink.off('error', stopSource)
   }
   const final = snapshot(true)
   onProgress?.(final)

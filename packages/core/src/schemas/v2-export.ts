@@ -18,34 +18,50 @@ export const point = z.looseObject({ x: z.number(), y: z.number() })
 export const boundingBox = z.looseObject({ top: z.number(), left: z.number(), height: z.number(), width: z.number() })
 
 
+// The recursive pair is typed by hand, as zod's docs advise for recursion: inferred through getters, the
+// type is re-expanded at every use in other packages until TypeScript gives up ("excessively deep").
+interface V2AnswerFields {
+  readonly feature_id?: string | null | undefined
+  readonly feature_schema_id?: string | null | undefined
+  readonly name?: string | null | undefined
+  readonly value?: string | null | undefined
+  readonly [key: string]: unknown
+}
+
 /** An answer to a radio or checklist question; may nest further questions (formats.md: "Nesting is recursive"). */
-export const v2ClassificationAnswer = z.looseObject({
+export interface V2ClassificationAnswer extends V2AnswerFields {
+  readonly classifications?: readonly V2Classification[] | null | undefined
+}
+
+/** A classification: exactly one of radio_answer, checklist_answers, text_answer (the flattener counts the odd ones). */
+export interface V2Classification extends V2AnswerFields {
+  readonly radio_answer?: V2ClassificationAnswer | null | undefined
+  readonly checklist_answers?: readonly V2ClassificationAnswer[] | null | undefined
+  readonly text_answer?: { readonly content?: string | null | undefined; readonly [key: string]: unknown } | null | undefined
+}
+
+export const v2ClassificationAnswer: z.ZodType<V2ClassificationAnswer> = z.looseObject({
   feature_id: optionalString,
   feature_schema_id: optionalString,
   name: optionalString,
   value: optionalString,
-  get classifications(): z.ZodOptional<z.ZodNullable<z.ZodArray<typeof v2Classification>>> {
+  get classifications() {
     return z.array(v2Classification).nullish()
   },
 })
 
-/** A classification: exactly one of radio_answer, checklist_answers, text_answer (checked by the flattener, which counts the odd ones). */
-export const v2Classification = z.looseObject({
+export const v2Classification: z.ZodType<V2Classification> = z.looseObject({
   feature_id: optionalString,
   feature_schema_id: optionalString,
   name: optionalString,
   value: optionalString,
-  get radio_answer(): z.ZodOptional<z.ZodNullable<typeof v2ClassificationAnswer>> {
-    return v2ClassificationAnswer.nullish()
-  },
-  get checklist_answers(): z.ZodOptional<z.ZodNullable<z.ZodArray<typeof v2ClassificationAnswer>>> {
-    return z.array(v2ClassificationAnswer).nullish()
-  },
+  radio_answer: v2ClassificationAnswer.nullish(),
+  checklist_answers: z.array(v2ClassificationAnswer).nullish(),
   text_answer: z.looseObject({ content: z.string().nullish() }).nullish(),
 })
 
 /** An object annotation on non-frame media, or one object within a video/DICOM frame. */
-export const v2Object = z.looseObject({
+const v2ObjectShape = z.looseObject({
   feature_id: z.string(),
   feature_schema_id: optionalString,
   name: optionalString,
@@ -57,13 +73,14 @@ export const v2Object = z.looseObject({
   polygon: z.array(point).nullish(),
   line: z.array(point).nullish(),
   mask: z.looseObject({ url: z.string().nullish() }).nullish(),
-  location: z.looseObject({ start: z.number().int(), end: z.number().int() }).nullish(),
+  // Text entities have start/end; the SDK's DocumentEntityToken writes location{groups[...]} instead.
+  location: z.looseObject({ start: z.number().int().nullish(), end: z.number().int().nullish() }).nullish(),
   conversational_location: z.looseObject({ message_id: optionalString }).nullish(),
   page_number: z.number().int().nullish(),
 })
 
 /** formats.md marks the relationship shape unconfirmed; we require nothing and read source/target/type when present. */
-export const v2Relationship = z.looseObject({
+const v2RelationshipShape = z.looseObject({
   name: optionalString,
   feature_id: optionalString,
   feature_schema_id: optionalString,
@@ -73,8 +90,8 @@ export const v2Relationship = z.looseObject({
 })
 
 /** One frame of a video (or of a DICOM group): objects keyed by feature id, plus frame classifications. */
-export const v2Frame = z.looseObject({
-  objects: z.record(z.string(), v2Object).nullish(),
+const v2FrameShape = z.looseObject({
+  objects: z.record(z.string(), v2ObjectShape).nullish(),
   classifications: z.array(v2Classification).nullish(),
 })
 
@@ -85,18 +102,18 @@ const keyFrames = z.union([z.record(z.string(), z.boolean()), z.array(z.number()
 export const v2DicomGroup = z.looseObject({
   name: optionalString,
   classifications: z.array(v2Classification).nullish(),
-  frames: z.record(z.string(), v2Frame).nullish(),
+  frames: z.record(z.string(), v2FrameShape).nullish(),
 })
 
 /**
  * A label's annotations. Non-frame media fill objects/classifications/relationships; video fills
  * frames/segments/key_frame_feature_map; DICOM adds groups and nests segments and key frames by group.
  */
-export const v2Annotations = z.looseObject({
-  objects: z.array(v2Object).nullish(),
+const v2AnnotationsShape = z.looseObject({
+  objects: z.array(v2ObjectShape).nullish(),
   classifications: z.array(v2Classification).nullish(),
-  relationships: z.array(v2Relationship).nullish(),
-  frames: z.record(z.string(), v2Frame).nullish(),
+  relationships: z.array(v2RelationshipShape).nullish(),
+  frames: z.record(z.string(), v2FrameShape).nullish(),
   groups: z.record(z.string(), v2DicomGroup).nullish(),
   segments: z.record(z.string(), z.union([frameRanges, z.record(z.string(), frameRanges)])).nullish(),
   key_frame_feature_map: z.record(z.string(), z.union([keyFrames, z.record(z.string(), keyFrames)])).nullish(),
@@ -109,7 +126,7 @@ export const v2Review = z.looseObject({
   action: optionalString,
 })
 
-export const v2Label = z.looseObject({
+const v2LabelShape = z.looseObject({
   id: z.string(),
   label_kind: optionalString,
   version: z.union([z.string(), z.number()]).nullish(),
@@ -133,7 +150,7 @@ export const v2Label = z.looseObject({
       has_open_issues: z.union([z.boolean(), z.number()]).nullish(),
     })
     .nullish(),
-  annotations: v2Annotations.nullish(),
+  annotations: v2AnnotationsShape.nullish(),
 })
 
 export const v2WorkflowHistoryEntry = z.looseObject({
@@ -144,9 +161,9 @@ export const v2WorkflowHistoryEntry = z.looseObject({
   next_task_name: optionalString,
 })
 
-export const v2Project = z.looseObject({
+const v2ProjectShape = z.looseObject({
   name: optionalString,
-  labels: z.array(v2Label).nullish(),
+  labels: z.array(v2LabelShape).nullish(),
   project_details: z
     .looseObject({
       batch_id: optionalString,
@@ -160,12 +177,12 @@ export const v2Project = z.looseObject({
     .nullish(),
 })
 
-export const v2MetadataField = z.looseObject({
+const v2MetadataFieldShape = z.looseObject({
   schema_id: optionalString,
   schema_name: optionalString,
   // string, number, ISO datetime, or for enums an option object or a list of them (formats.md: "enums may be lists").
-  value: z.unknown(),
-  value_name: z.unknown(),
+  value: z.unknown().optional(),
+  value_name: z.unknown().optional(),
 })
 
 export const v2Attachment = z.looseObject({
@@ -175,7 +192,7 @@ export const v2Attachment = z.looseObject({
   name: optionalString,
 })
 
-export const v2DataRow = z.looseObject({
+const v2DataRowShape = z.looseObject({
   data_row: z.looseObject({
     id: z.string(),
     global_key: optionalString,
@@ -203,17 +220,26 @@ export const v2DataRow = z.looseObject({
     })
     .nullish(),
   attachments: z.array(v2Attachment).nullish(),
-  metadata_fields: z.array(v2MetadataField).nullish(),
-  projects: z.record(z.string(), v2Project).nullish(),
+  metadata_fields: z.array(v2MetadataFieldShape).nullish(),
+  projects: z.record(z.string(), v2ProjectShape).nullish(),
 })
 
-export type V2DataRow = z.infer<typeof v2DataRow>
-export type V2Project = z.infer<typeof v2Project>
-export type V2Label = z.infer<typeof v2Label>
-export type V2Annotations = z.infer<typeof v2Annotations>
-export type V2Object = z.infer<typeof v2Object>
-export type V2Classification = z.infer<typeof v2Classification>
-export type V2ClassificationAnswer = z.infer<typeof v2ClassificationAnswer>
-export type V2Relationship = z.infer<typeof v2Relationship>
-export type V2Frame = z.infer<typeof v2Frame>
-export type V2MetadataField = z.infer<typeof v2MetadataField>
+// Each public schema is typed as z.ZodType<Interface>, the interface inferred from the private `...Shape`:
+// consumers in other packages then see one named type, where the expanded ZodObject declarations made
+// `v2DataRow.safeParse` exceed TypeScript's instantiation depth ("excessively deep", TS2589).
+export interface V2DataRow extends z.infer<typeof v2DataRowShape> {}
+export const v2DataRow: z.ZodType<V2DataRow> = v2DataRowShape
+export interface V2Project extends z.infer<typeof v2ProjectShape> {}
+export const v2Project: z.ZodType<V2Project> = v2ProjectShape
+export interface V2Label extends z.infer<typeof v2LabelShape> {}
+export const v2Label: z.ZodType<V2Label> = v2LabelShape
+export interface V2Annotations extends z.infer<typeof v2AnnotationsShape> {}
+export const v2Annotations: z.ZodType<V2Annotations> = v2AnnotationsShape
+export interface V2Object extends z.infer<typeof v2ObjectShape> {}
+export const v2Object: z.ZodType<V2Object> = v2ObjectShape
+export interface V2Relationship extends z.infer<typeof v2RelationshipShape> {}
+export const v2Relationship: z.ZodType<V2Relationship> = v2RelationshipShape
+export interface V2Frame extends z.infer<typeof v2FrameShape> {}
+export const v2Frame: z.ZodType<V2Frame> = v2FrameShape
+export interface V2MetadataField extends z.infer<typeof v2MetadataFieldShape> {}
+export const v2MetadataField: z.ZodType<V2MetadataField> = v2MetadataFieldShape
