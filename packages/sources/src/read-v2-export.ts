@@ -1,0 +1,225 @@
+import {
+  type Batch,
+  type DeadLetterSink,
+  defaultBatchSize,
+  InputError,
+  InvalidOptionError,
+  InvalidUtf8Error,
+  isLabelpipeError,
+  type LabelpipeError,
+  LineTooLongError,
+  type Located,
+  type PipelineSource,
+  type Position,
+  type SourceProgress,
+  TooManyErrorsError,
+  UnsupportedFormatError,
+  type V2DataRow,
+  v2DataRow,
+} from '@labelpipe/core'
+import { pipeline, Readable } from 'node:stream'
+import split2 from 'split2'
+import { z } from 'zod'
+import { detectExportFormat, detectionHeadBytes } from './detect-format.js'
+import { InputBytes } from './input-bytes.js'
+import { type BadLine, LineScanner } from './line-scanner.js'
+import { recordParser } from './parse-record.js'
+
+export interface ReadV2ExportOptions {
+  /**
+   * Longest line accepted, in bytes, newline excluded. Default 64 MiB. split2 re-scans a partial line on every
+   * chunk, quadratic on giant lines (docs/facts.md: 64 MB took 24 s), so this bounds that cost too.
+   */
+  readonly maxLineLength?: number
+  /** Bad lines to dead-letter before failing the run. Default 0: the first bad line fails the run. */
+  readonly maxErrors?: number
+  /** Where bad lines go while under `maxErrors`; required when `maxErrors` > 0. */
+  readonly deadLetters?: DeadLetterSink
+  /** Records per batch. Default 512; a batch is also cut at 4 MiB of line text so giant rows do not pile up. */
+  readonly batchSize?: number
+  /** Name used in positions and errors. Default: the path, or `-` for a stream (stdin). */
+  readonly name?: string
+}
+
+const optionsSchema = z.object({
+  maxLineLength: z.number().int().positive().default(64 * 1024 * 1024),
+  maxErrors: z.number().int().nonnegative().default(0),
+  deadLetters: z.custom<DeadLetterSink>((value) => typeof value === 'function').optional(),
+  batchSize: z.number().int().positive().default(defaultBatchSize),
+  name: z.string().min(1).optional(),
+})
+
+const batchBytes = 4 * 1024 * 1024
+const parseDataRow = recordParser(v2DataRow)
+
+/** Counts kept while reading; at the end, nonBlankLines = records + deadLetters (asserted). */
+export interface V2ReadStats {
+  readonly lines: number
+  readonly blankLines: number
+  readonly records: number
+  readonly deadLetters: number
+}
+
+/**
+ * Reads an Export v2 NDJSON file (or stream; `.gz` or not, decided by content), one data row per line,
+ * validated once with the v2 zod schema. Iterating yields batches of located data rows.
+ */
+export function readV2Export(input: string | Readable, options: ReadV2ExportOptions = {}): V2ExportReader {
+  const parsed = optionsSchema.safeParse(options)
+  if (!parsed.success) {
+    if (input instanceof Readable) input.destroy()
+    const issue = parsed.error.issues[0]
+    throw new InvalidOptionError(issue?.path.join('.') ?? 'options', issue?.message ?? 'invalid')
+  }
+  const opts = parsed.data
+  if (opts.maxErrors > 0 && opts.deadLetters === undefined) {
+    if (input instanceof Readable) input.destroy()
+    throw new InvalidOptionError('deadLetters', 'required when maxErrors > 0: bad records are never dropped silently')
+  }
+  const name = opts.name ?? (typeof input === 'string' ? input : '-')
+  return new V2ExportReader(new InputBytes(input, name), Object.freeze({ ...opts, name }))
+}
+
+type ParsedOptions = z.infer<typeof optionsSchema> & { readonly name: string }
+
+export class V2ExportReader implements PipelineSource<V2DataRow> {
+  readonly name = 'readV2Export'
+  readonly #input: InputBytes
+  readonly #options: ParsedOptions
+  #lines = 0
+  #blankLines = 0
+  #records = 0
+  #deadLetters = 0
+
+  /** @internal use readV2Export() */
+  constructor(input: InputBytes, options: ParsedOptions) {
+    this.#input = input
+    this.#options = options
+  }
+
+  get stats(): V2ReadStats {
+    return { lines: this.#lines, blankLines: this.#blankLines, records: this.#records, deadLetters: this.#deadLetters }
+  }
+
+  destroy(error: Error): void {
+    this.#input.destroy(error)
+  }
+
+  progress(): SourceProgress {
+    return { bytesRead: this.#input.rawBytesRead, totalBytes: this.#input.totalBytes }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Batch<V2DataRow>> {
+    const { batchSize, maxLineLength } = this.#options
+    const file = this.#options.name
+    const scanner = new LineScanner(maxLineLength)
+    // split2 decodes and splits; '\n' only, so a '\r' stays in the line and byte offsets stay exact (JSON.parse
+    // ignores the trailing '\r' as whitespace).
+    const lines = split2('\n')
+    const bytes = Readable.from(this.#scannedBytes(scanner), { objectMode: false })
+    // An error on either side destroys both; it reaches us as the rejection of the loop below.
+    pipeline(bytes, lines, () => {})
+    let offset = 0
+    let batch: Located<V2DataRow>[] = []
+    let textInBatch = 0
+    try {
+      for await (const line of lines as AsyncIterable<string>) {
+        let text = line
+        const at: Position = { file, line: ++this.#lines, byteOffset: offset }
+        // A UTF-8 byte order mark (Windows tools write one) is not JSON; its 3 bytes still count in offsets.
+        if (at.line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+        const bad = scanner.takeBadLine(at.line)
+        offset += (bad === undefined ? Buffer.byteLength(line) : bad.byteLength) + 1
+        if (bad !== undefined) {
+          await this.#reject(badLineError(bad, maxLineLength, at), text)
+          continue
+        }
+        if (isBlank(text)) {
+          this.#blankLines++
+          continue
+        }
+        let record: V2DataRow
+        try {
+          record = parseDataRow(text, at)
+        } catch (error) {
+          if (!isLabelpipeError(error)) throw error
+          await this.#reject(error, text)
+          continue
+        }
+        this.#records++
+        batch.push({ value: record, at })
+        textInBatch += text.length
+        if (batch.length >= batchSize || textInBatch >= batchBytes) {
+          yield batch
+          batch = []
+          textInBatch = 0
+        }
+      }
+      if (batch.length > 0) yield batch
+    } catch (error) {
+      throw isLabelpipeError(error) ? error : new InputError(file, offset, error)
+    } finally {
+      bytes.destroy()
+      lines.destroy()
+    }
+    if (this.#lines - this.#blankLines !== this.#records + this.#deadLetters) {
+      throw new Error(`labelpipe bug: ${this.#lines - this.#blankLines} lines but ${this.#records} records + ${this.#deadLetters} dead letters`)
+    }
+  }
+
+  async *#scannedBytes(scanner: LineScanner): AsyncGenerator<Buffer> {
+    let checked = false
+    let head: Buffer = Buffer.alloc(0)
+    for await (const chunk of this.#input.chunks()) {
+      if (!checked) {
+        // Decide the format from the first 64 KiB (or the whole input if smaller) before any line is parsed.
+        head = head.length === 0 ? chunk : Buffer.concat([head, chunk])
+        if (head.length < detectionHeadBytes) continue
+        checked = true
+        yield* this.#scanHead(scanner, head)
+        continue
+      }
+      yield* scanner.scan(chunk)
+    }
+    if (!checked) yield* this.#scanHead(scanner, head)
+    scanner.end()
+  }
+
+  #scanHead(scanner: LineScanner, head: Buffer): Buffer[] {
+    if (detectExportFormat(head) === 'v1') {
+      throw new UnsupportedFormatError(
+        'this is an Export v1 file (label-centric JSON); readV2Export reads Export v2 NDJSON, one data row per line',
+        { at: { file: this.#options.name, line: 1, byteOffset: 0 } },
+      )
+    }
+    return scanner.scan(head)
+  }
+
+  async #reject(error: LabelpipeError, raw: string): Promise<void> {
+    const { maxErrors, deadLetters } = this.#options
+    if (this.#deadLetters >= maxErrors || deadLetters === undefined) {
+      throw maxErrors === 0 ? error : new TooManyErrorsError(maxErrors, error)
+    }
+    this.#deadLetters++
+    await deadLetters({
+      file: error.file ?? this.#options.name,
+      line: error.line ?? 0,
+      byteOffset: error.byteOffset ?? 0,
+      code: error.code,
+      reason: error.message,
+      raw,
+    })
+  }
+}
+
+function badLineError(bad: BadLine, maxLineLength: number, at: Position): LabelpipeError {
+  return bad.problem === 'too-long' ? new LineTooLongError(maxLineLength, at) : new InvalidUtf8Error(bad.badByteOffset, at)
+}
+
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code !== 0x20 && code !== 0x09 && code !== 0x0d && code !== 0xfeff) return false
+  }
+  return true
+}
