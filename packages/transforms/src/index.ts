@@ -1,1 +1,3 @@
-export {}
+export type { DataRowFlattener, FlattenOptions } from './flatten-data-rows.js'
+export { flattenDataRows } from './flatten-data-rows.js'
+export type { FlattenStats } from './flatten-stats.js'
