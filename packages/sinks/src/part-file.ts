@@ -1,0 +1,170 @@
+import { SinkError } from '@labelpipe/core'
+import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises'
+import { platform } from 'node:os'
+import { dirname, join } from 'node:path'
+
+/**
+ * One output file of a run, owned by exactly one table writer. Bytes go to a `_`-prefixed temp name ending in
+ * `.tmp` in the final folder: Spark and Hive skip `_` files, and a `*.parquet` glob (DuckDB refuses the whole
+ * glob if one file has no footer: docs/facts.md) does not match `.tmp`. `seal()` fsyncs and closes, `publish()`
+ * renames to the final name, `discard()` removes whichever of the two exists.
+ */
+export class PartFile {
+  /** Path relative to the sink's root with `/` separators, as the manifest lists it. */
+  readonly relativePath: string
+  readonly path: string
+  readonly tempPath: string
+  readonly #label: string
+  #handle: FileHandle | undefined
+  #tail: Promise<void> = Promise.resolve()
+  #failure: SinkError | undefined
+  #bytes = 0
+  #state: 'new' | 'open' | 'sealed' | 'published' | 'discarded' = 'new'
+
+  /** `label` prefixes error messages (the table name, or `manifest`). */
+  constructor(root: string, folder: string, fileName: string, label: string) {
+    this.relativePath = `${folder}/${fileName}`
+    this.path = join(root, folder, fileName)
+    this.tempPath = join(root, folder, `_${fileName}.tmp`)
+    this.#label = label
+  }
+
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  /**
+   * Creates the temp file now, in the background, instead of at the first write: the run's files exist as soon
+   * as its tables have rows, and a folder that cannot be created fails the run early. A failure sticks and is
+   * reported by the next write or by seal().
+   */
+  create(): void {
+    const created = this.#tail.then(async () => {
+      if (this.#state === 'new') await this.#create()
+    })
+    this.#tail = created.catch(() => undefined)
+  }
+
+  /** Appends bytes; calls are queued, so callers that do not await (parquetjs-lite's header) keep their order. */
+  write(chunk: Uint8Array): Promise<void> {
+    const written = this.#tail.then(() => this.#writeNow(chunk))
+    this.#tail = written.catch(() => undefined)
+    return written
+  }
+
+  /** Reads `length` bytes at `position` back from the temp file (footer checks before publishing). */
+  async read(position: number, length: number): Promise<Buffer> {
+    await this.#tail
+    const handle = this.#openHandle('read')
+    const buffer = Buffer.alloc(length)
+    try {
+      const { bytesRead } = await handle.read(buffer, 0, length, position)
+      return buffer.subarray(0, bytesRead)
+    } catch (cause) {
+      throw this.#fail('read back', this.tempPath, cause)
+    }
+  }
+
+  /** Makes the content durable under the temp name: fsync, then close. */
+  async seal(): Promise<void> {
+    await this.#tail
+    const handle = this.#openHandle('seal')
+    try {
+      await handle.sync()
+      this.#handle = undefined
+      await handle.close()
+      this.#state = 'sealed'
+    } catch (cause) {
+      throw this.#fail('fsync', this.tempPath, cause)
+    }
+  }
+
+  /** Renames the sealed temp file to its final name; the caller fsyncs the folder once for all its files. */
+  async publish(): Promise<void> {
+    if (this.#state !== 'sealed') throw new SinkError(`${this.#label}: ${this.tempPath} published before it was sealed`)
+    try {
+      await rename(this.tempPath, this.path)
+      this.#state = 'published'
+    } catch (cause) {
+      throw this.#fail('rename', this.path, cause)
+    }
+  }
+
+  /** Closes and removes the temp file, or the final file if already published. Safe to call in any state. */
+  async discard(): Promise<void> {
+    await this.#tail
+    const state = this.#state
+    this.#state = 'discarded'
+    const handle = this.#handle
+    this.#handle = undefined
+    await handle?.close().catch(() => undefined)
+    if (state === 'new' || state === 'discarded') return
+    const path = state === 'published' ? this.path : this.tempPath
+    try {
+      await unlink(path)
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw this.#fail('remove', path, cause)
+    }
+  }
+
+  async #writeNow(chunk: Uint8Array): Promise<void> {
+    if (this.#failure !== undefined) throw this.#failure
+    if (this.#state === 'new') await this.#create()
+    const handle = this.#openHandle('write')
+    try {
+      let offset = 0
+      while (offset < chunk.byteLength) {
+        const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset)
+        offset += bytesWritten
+      }
+      this.#bytes += chunk.byteLength
+    } catch (cause) {
+      throw this.#fail('write', this.tempPath, cause)
+    }
+  }
+
+  async #create(): Promise<void> {
+    try {
+      await mkdir(dirname(this.tempPath), { recursive: true })
+      // 'wx+': never overwrite (a temp name left by a crashed run with the same load id is an error, not data
+      // to clobber), and readable so the footer can be checked before publishing.
+      this.#handle = await open(this.tempPath, 'wx+')
+      this.#state = 'open'
+    } catch (cause) {
+      throw this.#fail('create', this.tempPath, cause)
+    }
+  }
+
+  #openHandle(operation: string): FileHandle {
+    if (this.#failure !== undefined) throw this.#failure
+    if (this.#handle === undefined) throw new SinkError(`${this.#label}: cannot ${operation} ${this.tempPath}: the file is ${this.#state}`)
+    return this.#handle
+  }
+
+  #fail(operation: string, path: string, cause: unknown): SinkError {
+    // The first failure sticks: every later write, seal or read reports the same error.
+    this.#failure ??= new SinkError(`${this.#label}: cannot ${operation} ${path}: ${messageOf(cause)}`, { cause })
+    return this.#failure
+  }
+}
+
+/**
+ * fsync a folder so the renames in it survive a power cut (rename is atomic but not durable until its folder
+ * is synced). Windows cannot open a folder for fsync; there the rename is as durable as NTFS makes it.
+ */
+export async function syncFolder(path: string, label: string): Promise<void> {
+  if (platform() === 'win32') return
+  let handle: FileHandle | undefined
+  try {
+    handle = await open(path, 'r')
+    await handle.sync()
+  } catch (cause) {
+    throw new SinkError(`${label}: cannot fsync folder ${path}: ${messageOf(cause)}`, { cause })
+  } finally {
+    await handle?.close().catch(() => undefined)
+  }
+}
+
+export function messageOf(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause)
+}
