@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ['@labelpipe/source'] } },
   test: {
+    reporters: ['default', './test/setup/plain-summary-reporter.ts'],
     setupFiles: ['./test/setup/fail-on-console.ts'],
     projects: [
       { extends: true, test: { name: 'packages', include: ['packages/*/src/**/*.test.ts'] } },

@@ -1,1 +1,4 @@
-export {}
+// The public API of @labelpipe/benchmarks, for tests and benchmark cases.
+export type { GeneratedTable, GeneratedTableCounts } from './generate-context.js'
+export type { GeneratedMedia, GeneratedStats, GenerateV2Options, V2ExportStream } from './generate-v2-export.js'
+export { generateV2Export, writeV2Export } from './generate-v2-export.js'

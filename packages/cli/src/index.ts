@@ -1,1 +1,2 @@
-export {}
+export type { CliIo } from './main.js'
+export { exitCodes, main } from './main.js'

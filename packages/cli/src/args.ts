@@ -1,0 +1,169 @@
+import { isValidLoadId } from '@labelpipe/core'
+import { parseArgs } from 'node:util'
+import { z } from 'zod'
+
+/** A `--to` target: `parquet:<dir>` or `ndjson:<dir>`. */
+export type Target = { readonly kind: 'parquet' | 'ndjson'; readonly dir: string }
+
+const targetSchema = z.string().transform((value, ctx): Target => {
+  const match = /^(parquet|ndjson):(.+)$/.exec(value)
+  if (match === null) {
+    ctx.addIssue({ code: 'custom', message: `expected parquet:<dir> or ndjson:<dir>, got ${JSON.stringify(value)}` })
+    return z.NEVER
+  }
+  return { kind: match[1] as Target['kind'], dir: match[2] as string }
+})
+
+const count = (name: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} takes a whole number`)
+    .transform((value) => Number(value))
+
+const common = {
+  input: z.string({ error: 'missing <export>: a file path, or - for stdin' }).min(1),
+  maxLineLength: count('--max-line-length').optional(),
+  verbose: z.boolean().default(false),
+}
+
+// The one schema of the CLI's configuration: every option's rule is here, and its message names the option.
+export const configSchema = z.discriminatedUnion('command', [
+  z.object({
+    command: z.literal('load'),
+    ...common,
+    to: z.array(targetSchema).min(1, 'load needs at least one --to parquet:<dir> or ndjson:<dir>'),
+    parquetEngine: z.enum(['parquet-wasm', 'parquetjs-lite']).default('parquet-wasm'),
+    ndjsonGzip: z.boolean().default(false),
+    maxErrors: count('--max-errors').default(0),
+    deadLetters: z.string().min(1).optional(),
+    loadId: z.string().refine(isValidLoadId, '--load-id takes letters, digits, _ . - (at most 128)').optional(),
+    quiet: z.boolean().default(false),
+  }),
+  z.object({
+    command: z.literal('inspect'),
+    ...common,
+    json: z.boolean().default(false),
+  }),
+])
+
+export type CliConfig = z.infer<typeof configSchema>
+export type LoadConfig = Extract<CliConfig, { command: 'load' }>
+export type InspectConfig = Extract<CliConfig, { command: 'inspect' }>
+
+const optionSpecs = {
+  load: {
+    to: { type: 'string', multiple: true },
+    'parquet-engine': { type: 'string' },
+    'ndjson-gzip': { type: 'boolean' },
+    'max-errors': { type: 'string' },
+    'dead-letters': { type: 'string' },
+    'max-line-length': { type: 'string' },
+    'load-id': { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+    verbose: { type: 'boolean', short: 'v' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  inspect: {
+    json: { type: 'boolean' },
+    'max-line-length': { type: 'string' },
+    verbose: { type: 'boolean', short: 'v' },
+    help: { type: 'boolean', short: 'h' },
+  },
+} as const
+
+export type ParsedCommand =
+  | { readonly kind: 'run'; readonly config: CliConfig }
+  | { readonly kind: 'help'; readonly command: 'load' | 'inspect' | undefined }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'usage-error'; readonly message: string; readonly command: 'load' | 'inspect' | undefined }
+
+export function parseCommandLine(argv: readonly string[]): ParsedCommand {
+  const [command, ...rest] = argv
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { kind: 'help', command: undefined }
+  if (command === '--version' || command === '-V') return { kind: 'version' }
+  if (command !== 'load' && command !== 'inspect') {
+    return { kind: 'usage-error', message: `unknown command ${JSON.stringify(command)}`, command: undefined }
+  }
+  let parsed: { values: Record<string, unknown>; positionals: string[] }
+  try {
+    parsed = parseArgs({ args: [...rest], options: optionSpecs[command], allowPositionals: true, strict: true })
+  } catch (error) {
+    return { kind: 'usage-error', message: (error as Error).message, command }
+  }
+  if (parsed.values.help === true) return { kind: 'help', command }
+  if (parsed.positionals.length > 1) {
+    return { kind: 'usage-error', message: `${command} takes one <export>, got ${parsed.positionals.length}`, command }
+  }
+  const v = parsed.values
+  const raw = {
+    command,
+    input: parsed.positionals[0],
+    maxLineLength: v['max-line-length'],
+    verbose: v.verbose,
+    to: v.to ?? [],
+    parquetEngine: v['parquet-engine'],
+    ndjsonGzip: v['ndjson-gzip'],
+    maxErrors: v['max-errors'],
+    deadLetters: v['dead-letters'],
+    loadId: v['load-id'],
+    quiet: v.quiet,
+    json: v.json,
+  }
+  const result = configSchema.safeParse(raw)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    const option = issue?.path[0] === undefined ? '' : `${optionName(String(issue.path[0]))}: `
+    return { kind: 'usage-error', message: `${option}${issue?.message ?? 'invalid arguments'}`, command }
+  }
+  return { kind: 'run', config: result.data }
+}
+
+function optionName(key: string): string {
+  if (key === 'input') return '<export>'
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
+}
+
+export const helpText = {
+  main: `labelpipe — Labelbox exports into warehouse tables
+
+Usage:
+  labelpipe load <export> --to parquet:<dir> [--to ndjson:<dir>] [options]
+  labelpipe inspect <export> [--json]
+  labelpipe <command> --help
+  labelpipe --version
+
+<export> is an Export v2 NDJSON file (gzip or not, detected from content) or - for stdin.
+`,
+  load: `labelpipe load <export> --to <target> [--to <target>...] [options]
+
+Loads an Export v2 NDJSON file into the warehouse tables of docs/schema.md.
+
+Targets (repeat --to to fill several from one read):
+  --to parquet:<dir>          Parquet dataset folders, <dir>/<table>/part-<load_id>-<seq>.parquet
+  --to ndjson:<dir>           NDJSON files, <dir>/<table>/part-<load_id>-<seq>.ndjson
+
+Options:
+  --parquet-engine <name>     parquet-wasm (default, fast) or parquetjs-lite (pure JS)
+  --ndjson-gzip               write .ndjson.gz
+  --max-errors <n>            dead-letter up to n bad lines instead of failing (default 0)
+  --dead-letters <file>       where bad lines go (default <first dir>/_dead_letters/<load_id>.ndjson)
+  --max-line-length <bytes>   longest line accepted (default 67108864)
+  --load-id <id>              the run's id (default: UTC time + random)
+  -q, --quiet                 no summary
+  -v, --verbose               stack traces on failure
+  -h, --help                  this help
+
+Exit codes: 0 loaded; 1 failed (nothing committed); 2 usage error; 130 interrupted; 143 terminated.
+`,
+  inspect: `labelpipe inspect <export> [--json]
+
+Reads the whole export and reports, without writing anything: rows per table, media types, projects,
+and bad lines (every bad line is counted; the first 10 are shown).
+
+Options:
+  --json                      print the report as JSON
+  --max-line-length <bytes>   longest line accepted (default 67108864)
+  -v, --verbose               stack traces on failure
+  -h, --help                  this help
+`,
+} as const

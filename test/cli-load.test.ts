@@ -1,0 +1,172 @@
+// End-to-end: the built CLI in a child process, as a user runs it, on generated and hand-made exports.
+import { writeV2Export } from '@labelpipe/benchmarks'
+import { tableNames } from '@labelpipe/core'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { runCli, startCli } from './support/cli.js'
+import { listFiles, readNdjson, readParquetRows } from './support/files.js'
+
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lp-cli-'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+const sharedV1Fixtures = new URL('../../shared/fixtures/labelbox/v1/', import.meta.url)
+// Tables flattenDataRows fills today; frame tables come with frame expansion (issue 3).
+const nonFrameTables = tableNames.filter((t) => t !== 'frame_objects' && t !== 'segments' && t !== 'key_frames')
+
+async function manifestOf(root: string) {
+  const [name, ...more] = await readdir(join(root, '_manifests'))
+  expect(more).toEqual([])
+  return JSON.parse(await readFile(join(root, '_manifests', name as string), 'utf8')) as {
+    load_id: string
+    rows: Record<string, number>
+    dead_letters: number
+    input_bytes: number
+    files: { path: string; rows: number }[]
+  }
+}
+
+describe('labelpipe load', () => {
+  it('loads a generated mixed export into Parquet and NDJSON from one read, with the generator counts', async () => {
+    const input = join(dir, 'export.json')
+    const stats = await writeV2Export(input, { seed: 7, media: 'mixed', dataRows: 300, framesPerVideo: 40 })
+    const result = await runCli(['load', input, '--to', `parquet:${join(dir, 'pq')}`, '--to', `ndjson:${join(dir, 'nd')}`, '--load-id', 'run-1'])
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toMatch(/^loaded 300 data rows as [\d,]+ table rows in [\d.]+ s/)
+    for (const root of ['pq', 'nd']) {
+      const manifest = await manifestOf(join(dir, root))
+      expect(manifest).toMatchObject({ load_id: 'run-1', dead_letters: 0, input_bytes: stats.bytes })
+      for (const table of nonFrameTables) expect([table, manifest.rows[table]]).toEqual([table, stats.tables[table]])
+      const files = await listFiles(join(dir, root))
+      expect(files.filter((f) => f.includes('/_') || f.startsWith('_') && !f.startsWith('_manifests/'))).toEqual([])
+      expect(files.filter((f) => !f.startsWith('_manifests/'))).toEqual(manifest.files.map((f) => f.path).sort())
+    }
+    const ndjsonObjects = await readNdjson(join(dir, 'nd', 'objects', 'part-run-1-00000.ndjson'))
+    const parquetObjects: Record<string, unknown>[] = []
+    for await (const rows of readParquetRows(join(dir, 'pq', 'objects', 'part-run-1-00000.parquet'))) parquetObjects.push(...rows)
+    expect(parquetObjects).toEqual(ndjsonObjects)
+    expect(ndjsonObjects).toHaveLength(stats.tables.objects)
+  })
+
+  it('fails on invalid JSON at line 50,001 with file, line and byte, and leaves no file behind', async () => {
+    const input = join(dir, 'big.ndjson')
+    const good = '{"data_row":{"id":"ckx0000000000000000000001","row_data":"https://example.com/a.jpg"}}'
+    await writeFile(input, `${`${good}\n`.repeat(50_000)}{"data_row":{"id":"x",}\n${good}\n`)
+    const out = join(dir, 'out')
+    const result = await runCli(['load', input, '--to', `parquet:${out}`, '--to', `ndjson:${out}-nd`])
+    expect(result.code).toBe(1)
+    const lineStart = 50_000 * (good.length + 1)
+    expect(result.stderr).toContain(`labelpipe: ${input} line 50001 (byte ${lineStart}): invalid JSON`)
+    expect(result.stderr).toContain('[LP_EXPORT_FORMAT in readV2Export]')
+    expect(result.stderr).not.toContain('    at ')
+    expect(await listFiles(out)).toEqual([])
+    expect(await listFiles(`${out}-nd`)).toEqual([])
+  })
+
+  it('dead-letters bad lines with --max-errors and loads every good row', async () => {
+    const input = join(dir, 'mixed.ndjson')
+    await writeV2Export(input, { seed: 3, media: 'image', dataRows: 20 })
+    const lines = (await readFile(input, 'utf8')).trimEnd().split('\n')
+    lines.splice(5, 0, 'not json')
+    lines.splice(12, 0, '{"data_row":{"id":42}}')
+    await writeFile(input, Buffer.concat([Buffer.from(`${lines.join('\n')}\n`), Buffer.from([0xff, 0x0a])]))
+    const out = join(dir, 'out')
+    const result = await runCli(['load', input, '--to', `ndjson:${out}`, '--max-errors', '3', '--load-id', 'dl'])
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(`3 bad lines dead-lettered to ${join(out, '_dead_letters', 'dl.ndjson')}`)
+    const letters = await readNdjson(join(out, '_dead_letters', 'dl.ndjson'))
+    expect(letters.map((l) => [l.line, l.code])).toEqual([
+      [6, 'LP_EXPORT_FORMAT'],
+      [13, 'LP_EXPORT_FORMAT'],
+      [23, 'LP_INVALID_UTF8'],
+    ])
+    expect(letters[0]).toMatchObject({ file: input, raw: 'not json' })
+    const manifest = await manifestOf(out)
+    expect(manifest.rows.data_rows).toBe(20)
+    expect(manifest.dead_letters).toBe(3)
+
+    const strict = await runCli(['load', input, '--to', `ndjson:${join(dir, 'strict')}`, '--max-errors', '2'])
+    expect(strict.code).toBe(1)
+    expect(strict.stderr).toContain('more than 2 bad records')
+    expect((await listFiles(join(dir, 'strict'))).filter((f) => !f.startsWith('_dead_letters/'))).toEqual([])
+  })
+
+  it('stops on SIGINT with exit code 130, committing nothing and leaving no temp file', async () => {
+    const out = join(dir, 'out')
+    const run = startCli(['load', '-', '--to', `ndjson:${out}`, '--to', `parquet:${out}-pq`])
+    const row = '{"data_row":{"id":"ckx0000000000000000000001","row_data":"https://example.com/a.jpg"}}\n'
+    run.child.stdin?.write(row.repeat(5000))
+    // stdin stays open: the run is mid-load until its first part file exists, then it is interrupted.
+    while (!(await listFiles(out)).some((f) => f.includes('/_part-'))) await new Promise((r) => setTimeout(r, 20))
+    run.child.kill('SIGINT')
+    const result = await run.done
+    expect(result.code).toBe(130)
+    expect(result.stderr).toContain('stopped by SIGINT; nothing was committed')
+    expect(await listFiles(out)).toEqual([])
+    expect(await listFiles(`${out}-pq`)).toEqual([])
+  })
+
+  it('reads stdin and gzip, decided by content', async () => {
+    const input = join(dir, 'export.gz')
+    const stats = await writeV2Export(join(dir, 'plain.ndjson'), { seed: 5, media: 'image', dataRows: 10 })
+    const { gzipSync } = await import('node:zlib')
+    await writeFile(input, gzipSync(await readFile(join(dir, 'plain.ndjson'))))
+    const result = await runCli(['load', '-', '--to', `ndjson:${join(dir, 'out')}`, '--quiet'], { stdin: await readFile(input) })
+    expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' })
+    expect((await manifestOf(join(dir, 'out'))).rows.objects).toBe(stats.tables.objects)
+  })
+})
+
+describe('labelpipe inspect', () => {
+  it('reports rows per table, media types, projects and bad lines without writing anything', async () => {
+    const input = join(dir, 'export.ndjson')
+    const stats = await writeV2Export(input, { seed: 11, media: 'mixed', dataRows: 100, framesPerVideo: 20 })
+    await writeFile(input, `${await readFile(input, 'utf8')}{"data_row":{}}\n`)
+    const result = await runCli(['inspect', input, '--json'])
+    expect(result.code).toBe(0)
+    const report = JSON.parse(result.stdout) as { dataRows: number; badLines: number; rowsByTable: Record<string, number>; mediaTypes: Record<string, number>; firstBadLines: { line: number }[] }
+    expect(report.dataRows).toBe(100)
+    expect(report.badLines).toBe(1)
+    expect(report.firstBadLines[0]?.line).toBe(101)
+    for (const table of nonFrameTables) expect([table, report.rowsByTable[table]]).toEqual([table, stats.tables[table]])
+    expect(Object.values(report.mediaTypes).reduce((a, b) => a + b, 0)).toBe(100)
+    expect(await readdir(dir)).toEqual(['export.ndjson'])
+
+    const human = await runCli(['inspect', input])
+    expect(human.stdout).toContain('rows per table:')
+    expect(human.stdout).toContain('bad lines (first 1 of 1):')
+  })
+
+  it.each(['highly_nested_image.json', 'image_export.json', 'pdf_export.json', 'text_export.json', 'tiled_image_export.json', 'unkown_media_type_export.json', 'video_export.json'])(
+    'recognises the real v1 sample %s as Export v1 by content and says so',
+    async (name) => {
+      const result = await runCli(['inspect', new URL(name, sharedV1Fixtures).pathname])
+      expect(result.code).toBe(1)
+      expect(result.stderr).toContain('this is an Export v1 file')
+      expect(result.stderr).toContain('LP_UNSUPPORTED_FORMAT')
+    },
+  )
+})
+
+describe('labelpipe usage', () => {
+  it('prints help for each command and exits 2 on bad usage, naming the option', async () => {
+    expect((await runCli(['--help'])).stdout).toContain('labelpipe load <export> --to parquet:<dir>')
+    expect((await runCli(['load', '--help'])).stdout).toContain('--parquet-engine <name>')
+    expect((await runCli(['inspect', '-h'])).stdout).toContain('--json')
+    const noTarget = await runCli(['load', 'x.ndjson'])
+    expect(noTarget.code).toBe(2)
+    expect(noTarget.stderr).toContain('--to: load needs at least one --to')
+    const badTarget = await runCli(['load', 'x.ndjson', '--to', 'csv:out'])
+    expect(badTarget.stderr).toContain('expected parquet:<dir> or ndjson:<dir>, got "csv:out"')
+    expect((await runCli(['load', 'x', '--to', 'ndjson:o', '--max-errors', 'many'])).stderr).toContain('--max-errors: --max-errors takes a whole number')
+    expect((await runCli(['frobnicate'])).code).toBe(2)
+  })
+})
