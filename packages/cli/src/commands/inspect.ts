@@ -105,19 +105,20 @@ export function formatInspectReport(report: InspectReport): string {
   return `${sections.join('\n')}\n`
 }
 
+/**
+ * Every count of FlattenStats beyond rows per table, as "what loaded with notes": read generically, so a new
+ * count in the flattener shows up here without a change (camelCase name -> words).
+ */
 function unusualCounts(stats: FlattenStats): (readonly [string, string])[] {
   const rows: (readonly [string, string])[] = []
-  for (const [kind, n] of Object.entries(stats.unknownAnnotationKinds)) rows.push([`unknown annotation kind ${kind}`, formatCount(n)])
-  for (const [key, n] of Object.entries(stats.unknownObjectKeys)) rows.push([`unknown object key ${key}`, formatCount(n)])
-  for (const [key, n] of Object.entries(stats.unmappedDataRowKeys)) rows.push([`data-row key not loaded: ${key}`, formatCount(n)])
-  for (const [column, n] of Object.entries(stats.invalidIntegers)) rows.push([`not a 32-bit integer: ${column}`, formatCount(n)])
-  const scalar: [string, number][] = [
-    ['classifications without an answer', stats.classificationsWithoutAnswer],
-    ['classifications with several answers', stats.classificationsWithSeveralAnswers],
-    ['relationships without source/target', stats.relationshipsWithoutEnds],
-    ['metadata values of unknown type', stats.metadataValuesOfUnknownType],
-    ['video/DICOM labels with frames not expanded', stats.frameLabelsNotExpanded],
-  ]
-  for (const [label, n] of scalar) if (n > 0) rows.push([label, formatCount(n)])
+  for (const [name, value] of Object.entries(stats)) {
+    if (name === 'dataRows' || name === 'rowsByTable') continue
+    const label = name.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`)
+    if (typeof value === 'number') {
+      if (value > 0) rows.push([label, formatCount(value)])
+    } else if (typeof value === 'object' && value !== null) {
+      for (const [key, n] of Object.entries(value as Record<string, number>)) if (n > 0) rows.push([`${label}: ${key}`, formatCount(n)])
+    }
+  }
   return rows
 }
