@@ -32,6 +32,7 @@ describe('parseCommandLine', () => {
     expect(usage(['load', 'a', 'b', '--to', 'parquet:o'])).toBe('load takes one <export>, got 2')
     expect(usage(['inspect', 'e', '--to', 'parquet:o'])).toMatch(/Unknown option '--to'/)
     expect(usage(['load', 'e', '--to', 'parquet:o', '--max-line-length', '1e6'])).toBe('--max-line-length: --max-line-length takes a whole number')
+    expect(usage(['load', 'e', '--to', 'parquet:out', '--to', 'ndjson:./out/'])).toBe('--to: each --to needs its own folder')
   })
 
   it('recognises help and version anywhere they are asked for', () => {

@@ -1,4 +1,5 @@
 import { isValidLoadId } from '@labelpipe/core'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 
@@ -31,7 +32,11 @@ export const configSchema = z.discriminatedUnion('command', [
   z.object({
     command: z.literal('load'),
     ...common,
-    to: z.array(targetSchema).min(1, 'load needs at least one --to parquet:<dir> or ndjson:<dir>'),
+    to: z
+      .array(targetSchema)
+      .min(1, 'load needs at least one --to parquet:<dir> or ndjson:<dir>')
+      // Two targets in one folder would write the same _manifests/<load_id>.json.
+      .refine((targets) => new Set(targets.map((t) => resolve(t.dir))).size === targets.length, 'each --to needs its own folder'),
     parquetEngine: z.enum(['parquet-wasm', 'parquetjs-lite']).default('parquet-wasm'),
     ndjsonGzip: z.boolean().default(false),
     maxErrors: count('--max-errors').default(0),
