@@ -15,6 +15,7 @@ describe('parseCommandLine', () => {
         ],
         parquetEngine: 'parquet-wasm',
         ndjsonGzip: false,
+        interpolate: false,
         maxErrors: 5,
         quiet: false,
       },

@@ -39,6 +39,7 @@ export const configSchema = z.discriminatedUnion('command', [
       .refine((targets) => new Set(targets.map((t) => resolve(t.dir))).size === targets.length, 'each --to needs its own folder'),
     parquetEngine: z.enum(['parquet-wasm', 'parquetjs-lite']).default('parquet-wasm'),
     ndjsonGzip: z.boolean().default(false),
+    interpolate: z.boolean().default(false),
     maxErrors: count('--max-errors').default(0),
     deadLetters: z.string().min(1).optional(),
     loadId: z.string().refine(isValidLoadId, '--load-id takes letters, digits, _ . - (at most 128)').optional(),
@@ -60,6 +61,7 @@ const optionSpecs = {
     to: { type: 'string', multiple: true },
     'parquet-engine': { type: 'string' },
     'ndjson-gzip': { type: 'boolean' },
+    interpolate: { type: 'boolean' },
     'max-errors': { type: 'string' },
     'dead-letters': { type: 'string' },
     'max-line-length': { type: 'string' },
@@ -108,6 +110,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     to: v.to ?? [],
     parquetEngine: v['parquet-engine'],
     ndjsonGzip: v['ndjson-gzip'],
+    interpolate: v.interpolate,
     maxErrors: v['max-errors'],
     deadLetters: v['dead-letters'],
     loadId: v['load-id'],
@@ -150,6 +153,7 @@ Targets (repeat --to to fill several from one read):
 Options:
   --parquet-engine <name>     parquet-wasm (default, fast) or parquetjs-lite (pure JS)
   --ndjson-gzip               write .ndjson.gz
+  --interpolate               fill video frames between key frames (boxes, points; rows flagged interpolated)
   --max-errors <n>            dead-letter up to n bad lines instead of failing (default 0)
   --dead-letters <file>       where bad lines go (default <first dir>/_dead_letters/<load_id>.ndjson)
   --max-line-length <bytes>   longest line accepted (default 67108864)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { epochMs, int32 } from './column-values.js'
+import { epochMs, frameNumber, int32, isFrameNumber } from './column-values.js'
 import { FlattenCounters } from './flatten-stats.js'
 
 describe('epochMs', () => {
@@ -61,9 +61,27 @@ describe('epochMs', () => {
 
 describe('int32', () => {
   it('keeps 32-bit integers and counts every other number under its column', () => {
-    const env = { loadId: 'x', source: 'v2' as const, stats: new FlattenCounters() }
+    const env = { loadId: 'x', source: 'v2' as const, interpolate: false, stats: new FlattenCounters() }
     expect([0, -2147483648, 2147483647, null, undefined].map((v) => int32(v, 't.c', env))).toEqual([0, -2147483648, 2147483647, null, null])
     expect([2147483648, -2147483649, 1.5, Number.NaN].map((v) => int32(v, 't.c', env))).toEqual([null, null, null, null])
     expect(env.stats.invalidIntegers).toEqual({ 't.c': 4 })
+  })
+})
+
+describe('frame numbers', () => {
+  it('reads only canonical decimal keys from 0 to 2^31-1, so two spellings never share a primary key', () => {
+    expect(['0', '1', '7', '300', '2147483647'].map(frameNumber)).toEqual([0, 1, 7, 300, 2147483647])
+    expect(['', '07', '+7', '-1', '7.0', '1e3', ' 7', 'x', '2147483648', '99999999999'].map(frameNumber)).toEqual(Array(10).fill(-1))
+  })
+
+  it('accepts integers from 0 to 2^31-1 as frame numbers', () => {
+    expect([0, 1, 2147483647].every(isFrameNumber)).toBe(true)
+    expect([-1, 1.5, 2147483648, Number.NaN].some(isFrameNumber)).toBe(false)
+  })
+
+  it('agrees with JavaScript on which keys are array indices, enumerated in ascending order', () => {
+    const frames: Record<string, number> = {}
+    for (const key of ['30', '07', '5', 'x', '100', '2147483647']) frames[key] = 0
+    expect(Object.keys(frames).filter((key) => frameNumber(key) >= 0)).toEqual(['5', '30', '100', '2147483647'])
   })
 })

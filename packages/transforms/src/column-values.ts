@@ -9,11 +9,39 @@ import { countKey, type FlattenCounters } from './flatten-stats.js'
 export interface FlattenEnv {
   readonly loadId: string
   readonly source: LineageSource
+  /** FlattenOptions.interpolate: fill the frames an export left out between two frames of a track. */
+  readonly interpolate: boolean
   readonly stats: FlattenCounters
 }
 
 const int32Min = -2147483648
 const int32Max = 2147483647
+
+/**
+ * A frame number (frame_objects.frame, segments.start_frame/end_frame, key_frames.frame): an integer from 0
+ * to 2^31-1. These columns are NOT NULL and part of primary keys, so an entry without one cannot be loaded.
+ */
+export function isFrameNumber(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= int32Max
+}
+
+/**
+ * The frame number a `frames` or key-frame map key stands for, or -1. Only the canonical decimal form is
+ * read ("7", not "07", "+7" or "7.0"): two spellings of one frame would otherwise collide in the primary
+ * key, and canonical keys are exactly those JavaScript enumerates in ascending numeric order (array-index
+ * keys), which the frame pass relies on to interpolate in one sweep.
+ */
+export function frameNumber(key: string): number {
+  const length = key.length
+  if (length === 0 || length > 10) return -1
+  let value = 0
+  for (let i = 0; i < length; i++) {
+    const digit = key.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9 || (digit === 0 && i === 0 && length > 1)) return -1
+    value = value * 10 + digit
+  }
+  return value <= int32Max ? value : -1
+}
 
 /**
  * A value for an `int` column (schema.md: 32-bit). The export schema admits any number (a width of 1080.5,

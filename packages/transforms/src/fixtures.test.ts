@@ -35,6 +35,7 @@ describe('v2 fixtures', () => {
       'conversational.ndjson',
       'dicom.ndjson',
       'document.ndjson',
+      'frames-edge-cases.ndjson',
       'image.ndjson',
       'text.ndjson',
       'unknown-kind.ndjson',
@@ -101,8 +102,9 @@ describe('every flattened row of every fixture', () => {
   it('counts in stats.rowsByTable exactly the rows it emitted', () => {
     const counted = Object.fromEntries(tableNames.map((table) => [table, rows.filter((r) => r.table === table).length]))
     expect(flatten.stats.rowsByTable).toEqual(counted)
-    expect(flatten.stats.dataRows).toBe(8)
-    // image 36 + text 7 + document 7 + conversational 7 + video 10 + dicom 4 + unknown-kind 20 (per-fixture tests list each).
-    expect(rows.length).toBe(91)
+    expect(flatten.stats.dataRows).toBe(10)
+    // image 36 + text 7 + document 7 + conversational 7 + video 27 + dicom 9 + unknown-kind 20 + frames-edge-cases
+    // 35 + 13 (per-fixture tests list each).
+    expect(rows.length).toBe(161)
   })
 })

@@ -374,7 +374,8 @@ describe('image fixture', () => {
       classificationsWithSeveralAnswers: 0,
       relationshipsWithoutEnds: 0,
       metadataValuesOfUnknownType: 0,
-      frameLabelsNotExpanded: 0,
+      frameObjectsOutsideSegments: 0,
+      frameEntriesNotLoaded: {},
       invalidIntegers: {},
     })
   })
@@ -444,28 +445,51 @@ describe('conversational fixture', () => {
 describe('video fixture', () => {
   const { rows, flatten } = flattenFixture('video')
 
-  it('emits the data row, labels, reviews and global classifications, and counts the frame labels', () => {
-    expect(countsOf(rows)).toEqual({ data_rows: 1, project_data_rows: 1, labels: 3, label_reviews: 1, classifications: 4 })
+  it('emits the data row, labels, reviews, global classifications, then each frame label expanded', () => {
+    expect(countsOf(rows)).toEqual({
+      data_rows: 1,
+      project_data_rows: 1,
+      labels: 3,
+      label_reviews: 1,
+      // lb-video-1: car, light; lb-video-2: ped (lb-video-3's maps are empty: no expansion).
+      objects: 3,
+      frame_objects: 5,
+      segments: 3,
+      key_frames: 5,
+      // 3 + 1 global, and visibility at frame 5.
+      classifications: 5,
+    })
     expect(rowsOf(rows, 'data_rows')[0]).toMatchObject({ media_type: 'video', width: 1280, height: 720, frame_rate: 29.97, frame_count: 300 })
-    expect(rowsOf(rows, 'classifications').map((c) => [c.label_id, c.row_id, c.parent_row_id, c.depth, c.scope, c.path, c.answer])).toEqual([
-      ['lb-video-1', 0, null, 0, 'global', 'weather/rain', 'rain'],
-      ['lb-video-1', 1, 0, 1, 'global', 'weather/rain/road_condition/wet', 'wet'],
-      ['lb-video-1', 2, null, 0, 'global', 'summary', 'Two cars, light turns red'],
-      ['lb-video-3', 0, null, 0, 'global', 'usable/yes', 'yes'],
+    expect(rowsOf(rows, 'classifications').map((c) => [c.label_id, c.row_id, c.parent_row_id, c.depth, c.scope, c.frame, c.path, c.answer])).toEqual([
+      ['lb-video-1', 0, null, 0, 'global', null, 'weather/rain', 'rain'],
+      ['lb-video-1', 1, 0, 1, 'global', null, 'weather/rain/road_condition/wet', 'wet'],
+      ['lb-video-1', 2, null, 0, 'global', null, 'summary', 'Two cars, light turns red'],
+      ['lb-video-3', 0, null, 0, 'global', null, 'usable/yes', 'yes'],
+      // Frame rows follow the bounded ones (lb-video-3's global row came first), continuing lb-video-1's ids.
+      ['lb-video-1', 3, null, 0, 'frame', 5, 'visibility/clear', 'clear'],
     ])
-    // Frame classifications (visibility at frame 5) wait for frame expansion: no row yet.
-    expect(rowsOf(rows, 'classifications').some((c) => c.name === 'visibility')).toBe(false)
-    // lb-video-1 (frame map) and lb-video-2 (key frames as a list); lb-video-3's maps are empty.
-    expect(flatten.stats.frameLabelsNotExpanded).toBe(2)
-    expect(flatten.stats.rowsByTable.frame_objects).toBe(0)
+    // The bounded rows of the whole data row come first, then each label's frame expansion in label order.
+    expect(rows.map((r) => r.table).slice(0, 10)).toEqual([
+      'data_rows',
+      'project_data_rows',
+      'labels',
+      'label_reviews',
+      'classifications',
+      'classifications',
+      'classifications',
+      'labels',
+      'labels',
+      'classifications',
+    ])
+    expect(flatten.stats.rowsByTable.frame_objects).toBe(5)
   })
 })
 
 describe('dicom fixture', () => {
-  const { rows, flatten } = flattenFixture('dicom')
+  const { rows } = flattenFixture('dicom')
 
-  it('emits the global classification and counts the grouped label', () => {
-    expect(countsOf(rows)).toEqual({ data_rows: 1, project_data_rows: 1, labels: 1, classifications: 1 })
+  it('emits the global classification and the grouped label expanded', () => {
+    expect(countsOf(rows)).toEqual({ data_rows: 1, project_data_rows: 1, labels: 1, classifications: 1, objects: 1, frame_objects: 1, segments: 1, key_frames: 2 })
     expect(rowsOf(rows, 'data_rows')[0]).toMatchObject({ media_type: 'application', mime_type: 'application/dicom', frame_count: 120 })
     expect(rowsOf(rows, 'classifications')[0]).toMatchObject({
       label_id: 'lb-dicom-1',
@@ -476,7 +500,6 @@ describe('dicom fixture', () => {
       answer: 'small nodule, right upper lobe',
       path: 'finding',
     })
-    expect(flatten.stats.frameLabelsNotExpanded).toBe(1)
   })
 })
 
@@ -503,7 +526,7 @@ describe('unknown-kind fixture', () => {
       classificationsWithSeveralAnswers: 1,
       relationshipsWithoutEnds: 1,
       metadataValuesOfUnknownType: 2,
-      frameLabelsNotExpanded: 0,
+      interpolatedFrameObjects: 0,
       invalidIntegers: { 'data_rows.width': 1, 'data_rows.height': 1, 'project_data_rows.priority': 1, 'objects.page': 1 },
     })
   })
@@ -585,7 +608,8 @@ describe('flattenDataRows', () => {
     const rows = [...flatten(record, { file: '-', line: 1, byteOffset: 0 })]
     expect(rows.map((r) => r.table)).toEqual(['data_rows', 'project_data_rows', 'labels', 'classifications'])
     expect(flatten.stats.unmappedAnnotationKeys).toEqual({ timestamp: 1 })
-    expect(flatten.stats.frameLabelsNotExpanded).toBe(0)
+    // An array, not a generator: nothing to expand.
+    expect(Array.isArray(flatten(record, { file: '-', line: 2, byteOffset: 0 }))).toBe(true)
   })
 
   it('keeps int columns at the 32-bit bounds and nulls one past them', () => {

@@ -10,7 +10,7 @@ import type { TableName } from '@labelpipe/core'
 export interface FlattenStats {
   /** Data rows flattened. */
   readonly dataRows: number
-  /** Rows emitted per table; every table of schema.md is present, frame tables stay 0 until frames are expanded. */
+  /** Rows emitted per table; every table of schema.md is present. Frame rows are counted as they are produced. */
   readonly rowsByTable: Readonly<Record<TableName, number>>
   /** Objects whose `annotation_kind` is not one labelpipe knows, by kind (`(none)` when absent): loaded, geometry in `objects.geometry`. */
   readonly unknownAnnotationKinds: Readonly<Record<string, number>>
@@ -28,8 +28,37 @@ export interface FlattenStats {
   readonly relationshipsWithoutEnds: number
   /** Metadata values that are neither string, number, nor enum option: loaded as JSON text with kind `unknown`. */
   readonly metadataValuesOfUnknownType: number
-  /** Video/DICOM labels whose frames/groups/segments/key frames were not expanded (frame expansion is a later issue). */
-  readonly frameLabelsNotExpanded: number
+  /** frame_objects rows labelpipe computed (`interpolated` true; only with the `interpolate` option), included in rowsByTable.frame_objects. */
+  readonly interpolatedFrameObjects: number
+  /**
+   * Frame objects read from the export whose feature has no segment covering that frame (in its DICOM group):
+   * loaded as exported. Labelbox derives segments from the frames (formats.md, v1 -> v2), so this means the
+   * maps disagree.
+   */
+  readonly frameObjectsOutsideSegments: number
+  /** Segments `[start, end]` with start > end: loaded as exported; they cover no frame in the other checks. */
+  readonly segmentsWithStartAfterEnd: number
+  /** key_frame_feature_map entries (true or false) whose frame no segment of the feature (in its group) covers: loaded. */
+  readonly keyFramesOutsideSegments: number
+  /**
+   * With `interpolate`: runs of missing frames between two exported frames of one track, inside one segment,
+   * left unfilled because the two frames do not both have a bounding box or both a point (polylines, masks
+   * and unknown geometry are not interpolated).
+   */
+  readonly gapsNotInterpolated: number
+  /**
+   * DICOM features found in more than one group (plane). objects keeps one row per (label, feature): its
+   * group_name is null and its track columns span every group; frame_objects/segments/key_frames keep the group.
+   */
+  readonly tracksInSeveralGroups: number
+  /**
+   * Entries of the frame maps that cannot become rows, because their frame number is part of a primary key,
+   * by `<map>.<reason>`: `frames.invalidNumber` (a frames key that is not an integer 0..2^31-1: that frame's
+   * objects and classifications are not loaded), `segments.invalidNumber`, `segments.duplicateStart` (a second
+   * range of the same feature with the same start), `key_frame_feature_map.invalidNumber`,
+   * `key_frame_feature_map.duplicateFrame` (a frame listed twice). **Not loaded.**
+   */
+  readonly frameEntriesNotLoaded: Readonly<Record<string, number>>
   /**
    * Values of int columns that were not 32-bit integers, by `table.column`: written as null, the value kept
    * in a json column where the table has one (data_rows.media_attributes, objects.geometry).
@@ -68,7 +97,13 @@ export class FlattenCounters implements FlattenStats {
   classificationsWithSeveralAnswers = 0
   relationshipsWithoutEnds = 0
   metadataValuesOfUnknownType = 0
-  frameLabelsNotExpanded = 0
+  interpolatedFrameObjects = 0
+  frameObjectsOutsideSegments = 0
+  segmentsWithStartAfterEnd = 0
+  keyFramesOutsideSegments = 0
+  gapsNotInterpolated = 0
+  tracksInSeveralGroups = 0
+  readonly frameEntriesNotLoaded: Record<string, number> = Object.create(null)
   readonly invalidIntegers: Record<string, number> = Object.create(null)
 }
 

@@ -2,14 +2,15 @@ import type { TableRow, V2Annotations, V2Label } from '@labelpipe/core'
 import { type ClassificationRoot, pushClassificationRows } from './classification-rows.js'
 import { epochMs, type FlattenEnv } from './column-values.js'
 import { countKey } from './flatten-stats.js'
+import type { FrameLabel } from './frame-rows.js'
 import { pushObjectRows } from './object-rows.js'
 import { pushRelationshipRows } from './relationship-rows.js'
 
 /**
- * Pushes one label: its labels row, label_reviews, then the annotations of non-frame media (classifications,
+ * Pushes one label: its labels row, label_reviews, then the bounded annotations (global classifications,
  * objects, relationships). On video and DICOM the label, its reviews and its global classifications
- * (`annotations.classifications`) are pushed here too; frames, groups, segments and key frames are a separate
- * expansion (see scanAnnotationKeys).
+ * (`annotations.classifications`) are pushed here too; frames, groups, segments and key frames are returned
+ * as a FrameLabel for the lazy expansion (frame-rows.ts), null when the label has none.
  */
 export function pushLabelRows(
   out: TableRow[],
@@ -18,7 +19,7 @@ export function pushLabelRows(
   projectName: string | null,
   dataRowId: string,
   env: FlattenEnv,
-): void {
+): FrameLabel | null {
   const labelId = label.id
   const details = label.label_details
   const performance = label.performance_details
@@ -81,9 +82,9 @@ export function pushLabelRows(
   }
 
   const annotations = label.annotations
-  if (annotations == null) return
-  // row_id order (decision): global classifications, then each object's in object order. Frame and group
-  // classifications, when expanded, continue from the returned row id, so existing row ids never move.
+  if (annotations == null) return null
+  // row_id order (decision): global classifications, then each object's in object order; frame, group and
+  // object-frame classifications continue from there in the expansion's order (frame-rows.ts).
   const global = annotations.classifications
   let rowId = 0
   if (global != null && global.length > 0) {
@@ -92,15 +93,14 @@ export function pushLabelRows(
   }
   if (annotations.objects != null) rowId = pushObjectRows(out, annotations.objects, labelId, dataRowId, rowId, env)
   if (annotations.relationships != null) pushRelationshipRows(out, annotations.relationships, labelId, dataRowId, env)
-  if (scanAnnotationKeys(annotations, env)) env.stats.frameLabelsNotExpanded++
+  if (!scanAnnotationKeys(annotations, env)) return null
+  return { annotations, labelId, dataRowId, nextRowId: rowId }
 }
 
 /**
  * Video and DICOM keep their objects in maps keyed by frame, group and feature (formats.md). Expanding them
- * into objects-per-track, frame_objects, segments, key_frames and frame classifications is a later issue.
- * That expander is unbounded (a long video has millions of frame rows), so it will be a generator chained
- * after the bounded rows flattenDataRows collects, keeping runStage's backpressure inside one label.
- * Until then such labels are counted (stats.frameLabelsNotExpanded), never dropped silently.
+ * is unbounded (a long video has millions of frame rows), so it is a generator chained after the bounded
+ * rows flattenDataRows collects, keeping runStage's backpressure inside one label.
  *
  * Returns true when the label has frame data to expand; the same pass over the keys counts those no table
  * holds (the SDK's audio export has `timestamp`).

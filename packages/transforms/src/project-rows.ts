@@ -1,13 +1,22 @@
 import type { TableRow, V2Project } from '@labelpipe/core'
 import { epochMs, type FlattenEnv, int32 } from './column-values.js'
+import type { FrameLabel } from './frame-rows.js'
 import { pushLabelRows } from './label-rows.js'
 
 /**
  * Pushes one entry of `projects{<project_id>: ...}`: its project_data_rows row, workflow_history, then
  * each label. A project without project_details still yields its project_data_rows row: the data row is
  * in the project (that is what the map entry says), only the details export param was off.
+ * Returns `frameLabels` with this project's video/DICOM labels appended (the list is made on the first one).
  */
-export function pushProjectRows(out: TableRow[], projectId: string, project: V2Project, dataRowId: string, env: FlattenEnv): void {
+export function pushProjectRows(
+  out: TableRow[],
+  projectId: string,
+  project: V2Project,
+  dataRowId: string,
+  frameLabels: FrameLabel[] | null,
+  env: FlattenEnv,
+): FrameLabel[] | null {
   const details = project.project_details
   const projectName = project.name ?? null
   out.push({
@@ -63,6 +72,10 @@ export function pushProjectRows(out: TableRow[], projectId: string, project: V2P
   }
 
   const labels = project.labels
-  if (labels == null) return
-  for (const label of labels) pushLabelRows(out, label, projectId, projectName, dataRowId, env)
+  if (labels == null) return frameLabels
+  for (const label of labels) {
+    const frameLabel = pushLabelRows(out, label, projectId, projectName, dataRowId, env)
+    if (frameLabel !== null) (frameLabels ??= []).push(frameLabel)
+  }
+  return frameLabels
 }

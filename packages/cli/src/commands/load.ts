@@ -30,7 +30,7 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
     ...(deadLetters === undefined ? {} : { deadLetters: deadLetters.write }),
     ...(config.maxLineLength === undefined ? {} : { maxLineLength: config.maxLineLength }),
   })
-  const flatten = flattenDataRows({ loadId, source: 'v2' })
+  const flatten = flattenDataRows({ loadId, source: 'v2', interpolate: config.interpolate })
   const describeRun = (): RunFacts => ({
     source: 'v2',
     input: config.input,
