@@ -3,8 +3,8 @@
 import { type TableName, type TableRow, tableColumns, tableNames } from '@labelpipe/core'
 import { ndjsonSink } from '@labelpipe/sinks/ndjson'
 import { type ParquetSinkOptions, parquetSink } from '@labelpipe/sinks/parquet'
-import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { asyncBufferFromFile, parquetReadObjects, readOffsetIndex } from 'hyparquet'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable, type Writable } from 'node:stream'
@@ -123,6 +123,16 @@ describe.each<[string, Partial<ParquetSinkOptions>]>([
     expect(metadata.num_rows).toBe(1000n)
     expect(metadata.row_groups.map((group) => Number(group.num_rows))).toEqual(Array.from({ length: 10 }, () => 100))
     expect(await readParquetRows(path, 'objects')).toEqual(objects.map((row) => expectedJson('objects', row)))
+    // parquet-wasm's groups are spliced from one-group files: every page index must point into this file.
+    const bytes = await readFile(path)
+    for (const group of metadata.row_groups) {
+      for (const chunk of group.columns) {
+        if (chunk.offset_index_offset === undefined) continue
+        const at = bytes.byteOffset + Number(chunk.offset_index_offset)
+        const index = readOffsetIndex({ view: new DataView(bytes.buffer, at, chunk.offset_index_length), offset: 0 })
+        expect(index.page_locations[0]?.offset).toBe(chunk.meta_data?.data_page_offset)
+      }
+    }
   })
 })
 

@@ -11,8 +11,9 @@ import {
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
+import type { z } from 'zod'
 import { assertNotCommitted, buildManifest, type LoadManifest, type ManifestFile, manifestFolder, writeManifest } from './manifest.js'
-import { integerRule, loadIdRule, type OptionRule, optionalFunction, requiredString } from './options.js'
+import { integerOption, loadIdOption, optionalFunction, optionsSchema, requiredString, type SameShape } from './options.js'
 import { messageOf, PartFile, syncFolder } from './part-file.js'
 
 /** Options every file sink takes. */
@@ -31,19 +32,22 @@ export interface FileSinkOptions {
   readonly highWaterMark?: number
 }
 
-export const fileSinkOptionRules = {
-  dir: requiredString,
-  loadId: loadIdRule,
+/** The zod shape of `FileSinkOptions`; each factory extends it with its own options. */
+export const fileSinkOptionShape = {
+  dir: requiredString(),
+  loadId: loadIdOption(),
   describeRun: optionalFunction<() => RunFacts>(),
-  highWaterMark: integerRule(4, 1, 1_000_000),
-} satisfies Record<keyof FileSinkOptions, OptionRule<unknown>>
-
-export interface ParsedFileSinkOptions {
-  readonly dir: string
-  readonly loadId: string
-  readonly describeRun: (() => RunFacts) | undefined
-  readonly highWaterMark: number
+  highWaterMark: integerOption(4, 1, 1_000_000),
 }
+
+const fileSinkOptions = optionsSchema(fileSinkOptionShape)
+
+/** Options as parsed: defaults applied, frozen. */
+export type ParsedFileSinkOptions = Readonly<z.output<typeof fileSinkOptions>>
+
+// The documented interface and the schema must describe the same options (a compile error otherwise).
+const fileSinkOptionsAgree: SameShape<z.input<typeof fileSinkOptions>, FileSinkOptions> = true
+void fileSinkOptionsAgree
 
 /** Rows of one table on their way into one part file. Each format implements it; the sink owns its lifecycle. */
 export interface TableWriter {

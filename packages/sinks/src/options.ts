@@ -1,78 +1,73 @@
 import { InvalidOptionError, isValidLoadId } from '@labelpipe/core'
+import { z } from 'zod'
 
-// Option parsing for the file sinks. The style guide asks for a zod schema, but zod is not a dependency of
-// @labelpipe/sinks (only @labelpipe/core may import it here through its own package.json), so this is the same
-// idea in miniature: one declarative shape per factory, parsed once, unknown keys rejected, result frozen.
-// Swapping in `z.strictObject(...)` later changes this file and nothing else.
+// Option parsing for the file sinks (docs/style.md: "Parse it with a zod schema whose z.infer is the type, then
+// freeze it"). Each factory has one z.strictObject; each option's schema carries its rule as the message of
+// every issue it can raise, so the first issue becomes `InvalidOptionError(<option>, '<rule>, got <value>')`,
+// the undici-style message the README documents, whatever zod's own wording.
 
-/** Parses one option: returns its value (with the default applied) or throws InvalidOptionError. */
-export type OptionRule<T> = (value: unknown, name: string) => T
-
-export type ParsedOptions<S extends Record<string, OptionRule<unknown>>> = { readonly [K in keyof S]: ReturnType<S[K]> }
-
-export function parseOptions<S extends Record<string, OptionRule<unknown>>>(options: unknown, shape: S): ParsedOptions<S> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError('options', `must be an object, got ${describe(options)}`)
-  }
-  const given = options as Record<string, unknown>
-  for (const key of Object.keys(given)) {
-    if (!Object.hasOwn(shape, key)) throw new InvalidOptionError(key, `is not an option of this sink (known: ${Object.keys(shape).join(', ')})`)
-  }
-  const parsed: Record<string, unknown> = {}
-  for (const [key, rule] of Object.entries(shape)) parsed[key] = rule(given[key], key)
-  return Object.freeze(parsed) as ParsedOptions<S>
+/** The message of every issue an option's schema raises: its rule, then what it got. */
+function rule(text: string): { readonly error: (issue: { readonly input?: unknown }) => string } {
+  return { error: (issue) => `${text}, got ${describe(issue.input)}` }
 }
 
-export const requiredString: OptionRule<string> = (value, name) => {
-  if (typeof value !== 'string' || value === '') throw new InvalidOptionError(name, `is required and must be a non-empty string, got ${describe(value)}`)
-  return value
+export const requiredString = () => {
+  const message = rule('is required and must be a non-empty string')
+  return z.string(message).min(1, message)
 }
 
-export const loadIdRule: OptionRule<string> = (value, name) => {
-  if (typeof value !== 'string' || !isValidLoadId(value)) {
-    throw new InvalidOptionError(
-      name,
-      `is required and must be a valid load id (letters, digits, '_', '.', '-', at most 128, not starting with punctuation; see newLoadId()), got ${describe(value)}`,
-    )
-  }
-  return value
+export const loadIdOption = () => {
+  const message = rule(
+    "is required and must be a valid load id (letters, digits, '_', '.', '-', at most 128, not starting with punctuation; see newLoadId())",
+  )
+  return z.string(message).refine(isValidLoadId, message)
 }
 
-export function optionalFunction<F>(): OptionRule<F | undefined> {
-  return (value, name) => {
-    if (value === undefined) return undefined
-    if (typeof value !== 'function') throw new InvalidOptionError(name, `must be a function, got ${describe(value)}`)
-    return value as F
-  }
+export const optionalFunction = <F extends (...args: never[]) => unknown>() =>
+  z.custom<F>((value) => typeof value === 'function', rule('must be a function')).optional()
+
+export const integerOption = (defaultValue: number, min: number, max: number) => {
+  const message = rule(`must be an integer from ${min} to ${max}`)
+  return z.number(message).int(message).min(min, message).max(max, message).default(defaultValue)
 }
 
-export function integerRule(defaultValue: number, min: number, max: number): OptionRule<number> {
-  return (value, name) => {
-    if (value === undefined) return defaultValue
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw new InvalidOptionError(name, `must be an integer from ${min} to ${max}, got ${describe(value)}`)
-    }
-    return value
-  }
+export const booleanOption = (defaultValue: boolean) => z.boolean(rule('must be a boolean')).default(defaultValue)
+
+export const oneOf = <const T extends readonly [string, ...string[]]>(choices: T, defaultValue: T[number]) =>
+  z.enum(choices, rule(`must be one of ${choices.map((c) => `'${c}'`).join(', ')}`)).default(defaultValue)
+
+/**
+ * A factory's options schema: unknown keys are rejected (a misspelt option must not be ignored silently), and so
+ * is anything but a plain object.
+ */
+export function optionsSchema<S extends z.ZodRawShape>(shape: S) {
+  const known = Object.keys(shape).join(', ')
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `is not an option of this sink (known: ${known})` : `must be an object, got ${describe(issue.input)}`,
+  })
 }
 
-export function booleanRule(defaultValue: boolean): OptionRule<boolean> {
-  return (value, name) => {
-    if (value === undefined) return defaultValue
-    if (typeof value !== 'boolean') throw new InvalidOptionError(name, `must be a boolean, got ${describe(value)}`)
-    return value
-  }
+/** Parses `options` once, in the factory, and freezes the result; throws InvalidOptionError naming the option. */
+export function parseOptions<S extends z.ZodType<object>>(schema: S, options: unknown): Readonly<z.output<S>> {
+  const result = schema.safeParse(options)
+  if (result.success) return Object.freeze(result.data)
+  const [issue] = result.error.issues
+  if (issue === undefined) throw new InvalidOptionError('options', 'were rejected')
+  const option = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path[0]
+  throw new InvalidOptionError(option === undefined ? 'options' : String(option), issue.message)
 }
 
-export function oneOf<const T extends string>(choices: readonly T[], defaultValue: T): OptionRule<T> {
-  return (value, name) => {
-    if (value === undefined) return defaultValue
-    if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
-      throw new InvalidOptionError(name, `must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${describe(value)}`)
-    }
-    return value as T
-  }
-}
+type Mutual<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+type Defined<T> = { [K in keyof T]-?: Exclude<T[K], undefined> }
+type OptionalKeys<T> = { [K in keyof T]-?: Record<never, never> extends Pick<T, K> ? K : never }[keyof T]
+
+/**
+ * True when an options interface and its schema's input type have the same keys, the same optional keys and the
+ * same value types. `undefined` is set aside: zod reads an explicit undefined as absent, while the interfaces
+ * (exactOptionalPropertyTypes) do not spell it out.
+ */
+export type SameShape<A, B> = Mutual<Defined<A>, Defined<B>> extends true ? Mutual<OptionalKeys<A>, OptionalKeys<B>> : false
 
 /** A short, safe rendering of a bad value for an error message (never the whole value). */
 export function describe(value: unknown): string {

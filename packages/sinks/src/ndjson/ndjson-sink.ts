@@ -1,9 +1,9 @@
 import { isLabelpipeError, type Position, SinkError, type TableName, type TableRow } from '@labelpipe/core'
-import { once } from 'node:events'
 import { pipeline } from 'node:stream/promises'
 import { createGzip, type Gzip } from 'node:zlib'
-import { FileSink, type FileSinkOptions, fileSinkOptionRules, type ParsedFileSinkOptions, type TableWriter } from '../file-sink.js'
-import { booleanRule, parseOptions } from '../options.js'
+import type { z } from 'zod'
+import { FileSink, type FileSinkOptions, fileSinkOptionShape, type TableWriter } from '../file-sink.js'
+import { booleanOption, optionsSchema, parseOptions, type SameShape } from '../options.js'
 import { messageOf, type PartFile } from '../part-file.js'
 import { type LineEncoder, lineEncoder } from './ndjson-line.js'
 
@@ -12,11 +12,13 @@ export interface NdjsonSinkOptions extends FileSinkOptions {
   readonly gzip?: boolean
 }
 
-const optionRules = { ...fileSinkOptionRules, gzip: booleanRule(false) }
+const ndjsonSinkOptions = optionsSchema({ ...fileSinkOptionShape, gzip: booleanOption(false) })
 
-export interface ParsedNdjsonSinkOptions extends ParsedFileSinkOptions {
-  readonly gzip: boolean
-}
+/** Options as parsed: defaults applied, frozen. */
+export type ParsedNdjsonSinkOptions = Readonly<z.output<typeof ndjsonSinkOptions>>
+
+const ndjsonSinkOptionsAgree: SameShape<z.input<typeof ndjsonSinkOptions>, NdjsonSinkOptions> = true
+void ndjsonSinkOptionsAgree
 
 /**
  * Writes each table's rows as NDJSON, one object per line with every column in schema order, to
@@ -24,12 +26,15 @@ export interface ParsedNdjsonSinkOptions extends ParsedFileSinkOptions {
  * here, before any file is opened; a bad one throws InvalidOptionError.
  */
 export function ndjsonSink(options: NdjsonSinkOptions): NdjsonSink {
-  return new NdjsonSink(parseOptions(options, optionRules))
+  return new NdjsonSink(parseOptions(ndjsonSinkOptions, options))
 }
 
-// Text is handed to the file (or gzip) in ~1 MiB pieces: large enough that the write syscall and the promise
-// per write disappear from the profile, small enough that 13 tables buffer at most ~13 MiB.
-const chunkChars = 1 << 20
+// Lines are UTF-8 encoded straight into a reused buffer, one Buffer#write per line, and handed to the file (or
+// gzip) in ~1 MiB chunks, two buffers per table taking turns: one is filled while the other is written.
+// Measured on the 236 MB image export (966k rows): building a 1 MiB string with += and converting it with
+// Buffer.from took 11 s against 5.4 s without a sink, 30% of it in GC (the rope of lines was flattened in old
+// space); encoding into reused buffers leaves nothing behind but the line itself.
+const chunkBytes = 256 * 1024
 const maxBufferedBytes = 64 * 1024 * 1024
 
 /** The NDJSON file sink; create it with `ndjsonSink()`, which checks the options this constructor trusts. */
@@ -49,7 +54,11 @@ class NdjsonTableWriter implements TableWriter {
   readonly #encode: LineEncoder
   readonly #file: PartFile
   readonly #gzip: GzipOutput | undefined
-  #text = ''
+  /** Being filled. */
+  #buffer: Buffer = Buffer.allocUnsafe(chunkBytes)
+  /** Holds the chunk being written; filled next, once `#inFlight` has settled. */
+  #spare: Buffer = Buffer.allocUnsafe(chunkBytes)
+  #end = 0
   #rows = 0
   #inFlight: Promise<void> = Promise.resolve()
 
@@ -64,27 +73,37 @@ class NdjsonTableWriter implements TableWriter {
   }
 
   get bufferedBytes(): number {
-    return this.#text.length
+    return this.#end
   }
 
   get full(): boolean {
-    return this.#text.length >= chunkChars
+    return this.#end >= chunkBytes
   }
 
   append(row: TableRow['row'], at: Position): void {
-    this.#text += this.#encode(row, at)
+    const line = this.#encode(row, at)
+    // At most 3 UTF-8 bytes per UTF-16 unit. The sink flushes as soon as `full`, so only a line longer than
+    // the room left (a giant json value) makes the buffer grow.
+    if (this.#end + 3 * line.length > this.#buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(chunkBytes, this.#end + 3 * line.length))
+      this.#buffer.copy(grown, 0, 0, this.#end)
+      this.#buffer = grown
+    }
+    this.#end += this.#buffer.write(line, this.#end, 'utf8')
     this.#rows++
   }
 
   async flush(): Promise<void> {
-    if (this.#text === '') return
-    const bytes = Buffer.from(this.#text, 'utf8')
-    this.#text = ''
+    if (this.#end === 0) return
     // One chunk in flight: the next is encoded while this one goes to disk, and a failure of this one
     // surfaces at the next flush or at finish. Blocking on every write let the upstream batches pile up in
     // the Writable buffer, where they outlived scavenges and doubled GC time.
     await this.#inFlight
-    const written = this.#gzip === undefined ? this.#file.write(bytes) : this.#gzip.write(bytes)
+    const chunk = this.#buffer.subarray(0, this.#end)
+    this.#buffer = this.#spare
+    this.#spare = chunk
+    this.#end = 0
+    const written = this.#gzip === undefined ? this.#file.write(chunk) : this.#gzip.write(chunk)
     written.catch(() => undefined)
     this.#inFlight = written
   }
@@ -97,7 +116,7 @@ class NdjsonTableWriter implements TableWriter {
   }
 
   async abort(): Promise<void> {
-    this.#text = ''
+    this.#end = 0
     await this.#inFlight.catch(() => undefined)
     await this.#gzip?.abort()
   }
@@ -124,11 +143,18 @@ class GzipOutput {
     this.#drained.catch(() => undefined)
   }
 
+  /**
+   * Resolves once zlib has consumed `bytes` (the write callback), so the caller may reuse the buffer, and only
+   * while gzip's output keeps up: the callback waits for the file, so a slow disk slows the sink.
+   */
   async write(bytes: Buffer): Promise<void> {
     if (this.#failure !== undefined) throw this.#failure
-    if (this.#gzip.write(bytes)) return
+    const consumed = new Promise<void>((resolve, reject) => {
+      this.#gzip.write(bytes, (error) => (error ? reject(error) : resolve()))
+    })
+    consumed.catch(() => undefined) // settled after the race when the pipeline fails first
     try {
-      await Promise.race([once(this.#gzip, 'drain'), this.#drained])
+      await Promise.race([consumed, this.#drained])
     } catch (error) {
       throw this.#fail(error)
     }

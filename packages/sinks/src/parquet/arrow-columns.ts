@@ -34,27 +34,36 @@ export function arrowType(arrow: ArrowModule, column: CheckedColumn): Arrow.Data
   }
 }
 
-export function columnBuffer(column: CheckedColumn): ColumnBuffer {
+/**
+ * `rows`: the values a buffer holds between takes, allocated up front. Sized exactly, the per-value arrays never
+ * grow by doubling (measured: doubling from 1,024 left 5.4 MiB of Int32Array offsets for 8,192-row slices, half
+ * of it unused).
+ */
+export function columnBuffer(column: CheckedColumn, rows = 1024): ColumnBuffer {
   switch (column.type) {
     case 'text':
     case 'json':
-      return new Utf8Buffer()
+      return new Utf8Buffer(rows)
     case 'int':
-      return new FixedBuffer(Int32Array)
+      return new FixedBuffer(Int32Array, rows)
     case 'double':
-      return new FixedBuffer(Float64Array)
+      return new FixedBuffer(Float64Array, rows)
     case 'bigint':
     case 'timestamptz':
-      return new Int64Buffer()
+      return new Int64Buffer(rows)
     case 'bool':
-      return new BoolBuffer()
+      return new BoolBuffer(rows)
   }
 }
 
 /** Which values are present, a byte each while buffering (a plain store per value), packed to Arrow's bitmap on take. */
 class Validity {
-  #present = new Uint8Array(1024)
+  #present: Uint8Array
   #nulls = 0
+
+  constructor(rows: number) {
+    this.#present = new Uint8Array(rows)
+  }
 
   mark(index: number, present: boolean): void {
     if (index >= this.#present.length) this.#present = growTyped(this.#present, Uint8Array, index + 1)
@@ -86,13 +95,18 @@ const textRun = 256
  * largest cost of the sink (measured: ~1 s of scavenges per 200k `objects` rows).
  */
 class Utf8Buffer implements ColumnBuffer {
-  readonly #validity = new Validity()
+  readonly #validity: Validity
   #run: (string | null)[] = []
   #runChars = 0
-  #offsets = new Int32Array(1024)
+  #offsets: Int32Array
   #data: Buffer = Buffer.allocUnsafe(1 << 16)
   #end = 0
   #length = 0
+
+  constructor(rows: number) {
+    this.#validity = new Validity(rows)
+    this.#offsets = new Int32Array(rows + 1)
+  }
 
   get bytes(): number {
     return this.#end + this.#runChars + 4 * (this.#length + this.#run.length)
@@ -163,14 +177,15 @@ class Utf8Buffer implements ColumnBuffer {
 type FixedArray = Int32Array | Float64Array | Uint8Array
 
 class FixedBuffer implements ColumnBuffer {
-  readonly #validity = new Validity()
+  readonly #validity: Validity
   readonly #make: new (length: number) => FixedArray
   #values: FixedArray
   #length = 0
 
-  constructor(make: new (length: number) => FixedArray) {
+  constructor(make: new (length: number) => FixedArray, rows: number) {
+    this.#validity = new Validity(rows)
     this.#make = make
-    this.#values = new make(1024)
+    this.#values = new make(rows)
   }
 
   get bytes(): number {
@@ -193,9 +208,14 @@ class FixedBuffer implements ColumnBuffer {
 
 /** int64 and timestamp values as little-endian int32 pairs: no BigInt allocated per value. */
 class Int64Buffer implements ColumnBuffer {
-  readonly #validity = new Validity()
-  #words = new Int32Array(2048)
+  readonly #validity: Validity
+  #words: Int32Array
   #length = 0
+
+  constructor(rows: number) {
+    this.#validity = new Validity(rows)
+    this.#words = new Int32Array(2 * rows)
+  }
 
   get bytes(): number {
     return 8 * this.#length
@@ -221,9 +241,14 @@ class Int64Buffer implements ColumnBuffer {
 }
 
 class BoolBuffer implements ColumnBuffer {
-  readonly #validity = new Validity()
-  #values = new Uint8Array(1024)
+  readonly #validity: Validity
+  #values: Uint8Array
   #length = 0
+
+  constructor(rows: number) {
+    this.#validity = new Validity(rows)
+    this.#values = new Uint8Array(rows)
+  }
 
   get bytes(): number {
     return this.#length

@@ -1,6 +1,6 @@
-import { InvalidOptionError } from '@labelpipe/core'
-import { FileSink, type FileSinkOptions, fileSinkOptionRules, type ParsedFileSinkOptions } from '../file-sink.js'
-import { integerRule, oneOf, parseOptions } from '../options.js'
+import type { z } from 'zod'
+import { FileSink, type FileSinkOptions, fileSinkOptionShape } from '../file-sink.js'
+import { integerOption, oneOf, optionsSchema, parseOptions, type SameShape } from '../options.js'
 import { LiteTableWriter } from './lite-table-writer.js'
 import {
   liteCompressions,
@@ -9,6 +9,7 @@ import {
   parquetCompressions,
   parquetEngines,
 } from './parquet-settings.js'
+import { SpoolReadBuffer } from './row-spool.js'
 import { WasmTableWriter } from './wasm-table-writer.js'
 
 export interface ParquetSinkOptions extends FileSinkOptions {
@@ -22,32 +23,41 @@ export interface ParquetSinkOptions extends FileSinkOptions {
   readonly compression?: ParquetCompression
   /**
    * Rows per row group. Default 100,000: row groups sized for query engines (docs/schema.md), not
-   * parquetjs-lite's 4,096. Each table's rows are buffered column-wise up to this many, then encoded as one
-   * row group of that table's single file.
+   * parquetjs-lite's 4,096. With parquet-wasm, a table's rows wait in a temp file beside its part file
+   * (`_part-….parquet.rows.tmp`, Arrow IPC) until it has this many, then the group is encoded in one go; memory
+   * does not grow with it beyond one group of one table in the encoder (~40 MiB of wasm memory for 100k rows).
    */
   readonly rowGroupRows?: number
   /**
-   * Bytes of not-yet-encoded rows held in memory across all tables (an estimate: string lengths plus 8 bytes
-   * per value). When passed, the table holding most is encoded early. Default 64 MiB, which keeps a whole load
-   * under ~300 MB RSS with parquet-wasm.
+   * Bytes of rows held in JavaScript across all tables before they are written out (an estimate: string
+   * lengths plus 8 bytes per value); past it, the table holding most is written early: to its row spool with
+   * parquet-wasm, to parquetjs-lite's encoder otherwise. Default 16 MiB. parquet-wasm also writes each table's
+   * rows out every 4,096 rows or 512 KiB of strings, so the default is reached only with many tables.
    */
   readonly maxBufferedBytes?: number
 }
 
-const optionRules = {
-  ...fileSinkOptionRules,
+const parquetSinkOptions = optionsSchema({
+  ...fileSinkOptionShape,
   engine: oneOf(parquetEngines, 'parquet-wasm'),
   compression: oneOf(parquetCompressions, 'snappy'),
-  rowGroupRows: integerRule(100_000, 1, 10_000_000),
-  maxBufferedBytes: integerRule(64 * 1024 * 1024, 1, 2 ** 40),
-}
+  rowGroupRows: integerOption(100_000, 1, 10_000_000),
+  maxBufferedBytes: integerOption(16 * 1024 * 1024, 1, 2 ** 40),
+}).superRefine((options, context) => {
+  if (options.engine === 'parquetjs-lite' && !(liteCompressions as readonly string[]).includes(options.compression)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['compression'],
+      message: `'${options.compression}' is not supported by engine 'parquetjs-lite' (supported: ${liteCompressions.map((c) => `'${c}'`).join(', ')})`,
+    })
+  }
+})
 
-export interface ParsedParquetSinkOptions extends ParsedFileSinkOptions {
-  readonly engine: ParquetEngine
-  readonly compression: ParquetCompression
-  readonly rowGroupRows: number
-  readonly maxBufferedBytes: number
-}
+/** Options as parsed: defaults applied, frozen. */
+export type ParsedParquetSinkOptions = Readonly<z.output<typeof parquetSinkOptions>>
+
+const parquetSinkOptionsAgree: SameShape<z.input<typeof parquetSinkOptions>, ParquetSinkOptions> = true
+void parquetSinkOptionsAgree
 
 /**
  * Writes each table's rows to one Parquet file, `<dir>/<table>/part-<loadId>-00000.parquet`, with many row
@@ -55,14 +65,7 @@ export interface ParsedParquetSinkOptions extends ParsedFileSinkOptions {
  * one (or a codec the engine lacks) throws InvalidOptionError.
  */
 export function parquetSink(options: ParquetSinkOptions): ParquetSink {
-  const parsed: ParsedParquetSinkOptions = parseOptions(options, optionRules)
-  if (parsed.engine === 'parquetjs-lite' && !liteCompressions.includes(parsed.compression)) {
-    throw new InvalidOptionError(
-      'compression',
-      `'${parsed.compression}' is not supported by engine 'parquetjs-lite' (supported: ${liteCompressions.map((c) => `'${c}'`).join(', ')})`,
-    )
-  }
-  return new ParquetSink(parsed)
+  return new ParquetSink(parseOptions(parquetSinkOptions, options))
 }
 
 /** The Parquet file sink; create it with `parquetSink()`, which checks the options this constructor trusts. */
@@ -70,12 +73,13 @@ export class ParquetSink extends FileSink {
   constructor(options: ParsedParquetSinkOptions) {
     const { engine, compression, rowGroupRows, maxBufferedBytes } = options
     const settings = { compression, rowGroupRows }
+    const readBuffer = new SpoolReadBuffer()
     super(options, {
       name: 'parquet',
       extension: '.parquet',
       maxBufferedBytes,
       createWriter: (table, file, at) =>
-        engine === 'parquet-wasm' ? new WasmTableWriter(table, file, at, settings) : new LiteTableWriter(table, file, at, settings),
+        engine === 'parquet-wasm' ? new WasmTableWriter(table, file, at, settings, readBuffer) : new LiteTableWriter(table, file, at, settings),
     })
   }
 }
