@@ -1,9 +1,10 @@
 // End-to-end: the built CLI in a child process, as a user runs it, on generated and hand-made exports.
-import { type GeneratedStats, writeV2Export } from '@labelpipe/benchmarks'
-import { type TableName, tableNames } from '@labelpipe/core'
+
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type GeneratedStats, writeV2Export } from '@labelpipe/benchmarks'
+import { type TableName, tableNames } from '@labelpipe/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runCli, startCli } from './support/cli.js'
 import { listFiles, readNdjson, readParquetRows } from './support/files.js'
@@ -22,7 +23,11 @@ const sharedV1Fixtures = new URL('../../shared/fixtures/labelbox/v1/', import.me
  * row each) and classifications inside frames apart from its per-table counts.
  */
 function expectedRows(stats: GeneratedStats): Record<TableName, number> {
-  return { ...stats.tables, objects: stats.tables.objects + stats.tracks, classifications: stats.tables.classifications + stats.frameClassifications }
+  return {
+    ...stats.tables,
+    objects: stats.tables.objects + stats.tracks,
+    classifications: stats.tables.classifications + stats.frameClassifications,
+  }
 }
 
 async function manifestOf(root: string) {
@@ -41,7 +46,16 @@ describe('labelpipe load', () => {
   it('loads a generated mixed export into Parquet and NDJSON from one read, with the generator counts', async () => {
     const input = join(dir, 'export.json')
     const stats = await writeV2Export(input, { seed: 7, media: 'mixed', dataRows: 300, framesPerVideo: 40 })
-    const result = await runCli(['load', input, '--to', `parquet:${join(dir, 'pq')}`, '--to', `ndjson:${join(dir, 'nd')}`, '--load-id', 'run-1'])
+    const result = await runCli([
+      'load',
+      input,
+      '--to',
+      `parquet:${join(dir, 'pq')}`,
+      '--to',
+      `ndjson:${join(dir, 'nd')}`,
+      '--load-id',
+      'run-1',
+    ])
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     expect(result.stdout).toMatch(/^loaded 300 data rows as [\d,]+ table rows in [\d.]+ s/)
@@ -50,7 +64,7 @@ describe('labelpipe load', () => {
       expect(manifest).toMatchObject({ load_id: 'run-1', dead_letters: 0, input_bytes: stats.bytes })
       for (const table of tableNames) expect([table, manifest.rows[table]]).toEqual([table, expectedRows(stats)[table]])
       const files = await listFiles(join(dir, root))
-      expect(files.filter((f) => f.includes('/_') || f.startsWith('_') && !f.startsWith('_manifests/'))).toEqual([])
+      expect(files.filter((f) => f.includes('/_') || (f.startsWith('_') && !f.startsWith('_manifests/')))).toEqual([])
       expect(files.filter((f) => !f.startsWith('_manifests/'))).toEqual(manifest.files.map((f) => f.path).sort())
     }
     const ndjsonObjects = await readNdjson(join(dir, 'nd', 'objects', 'part-run-1-00000.ndjson'))
@@ -137,7 +151,13 @@ describe('labelpipe inspect', () => {
     await writeFile(input, `${await readFile(input, 'utf8')}{"data_row":{}}\n`)
     const result = await runCli(['inspect', input, '--json'])
     expect(result.code).toBe(0)
-    const report = JSON.parse(result.stdout) as { dataRows: number; badLines: number; rowsByTable: Record<string, number>; mediaTypes: Record<string, number>; firstBadLines: { line: number }[] }
+    const report = JSON.parse(result.stdout) as {
+      dataRows: number
+      badLines: number
+      rowsByTable: Record<string, number>
+      mediaTypes: Record<string, number>
+      firstBadLines: { line: number }[]
+    }
     expect(report.dataRows).toBe(100)
     expect(report.badLines).toBe(1)
     expect(report.firstBadLines[0]?.line).toBe(101)
@@ -150,15 +170,20 @@ describe('labelpipe inspect', () => {
     expect(human.stdout).toContain('bad lines (first 1 of 1):')
   })
 
-  it.each(['highly_nested_image.json', 'image_export.json', 'pdf_export.json', 'text_export.json', 'tiled_image_export.json', 'unkown_media_type_export.json', 'video_export.json'])(
-    'recognises the real v1 sample %s as Export v1 by content and says so',
-    async (name) => {
-      const result = await runCli(['inspect', new URL(name, sharedV1Fixtures).pathname])
-      expect(result.code).toBe(1)
-      expect(result.stderr).toContain('this is an Export v1 file')
-      expect(result.stderr).toContain('LP_UNSUPPORTED_FORMAT')
-    },
-  )
+  it.each([
+    'highly_nested_image.json',
+    'image_export.json',
+    'pdf_export.json',
+    'text_export.json',
+    'tiled_image_export.json',
+    'unkown_media_type_export.json',
+    'video_export.json',
+  ])('recognises the real v1 sample %s as Export v1 by content and says so', async (name) => {
+    const result = await runCli(['inspect', new URL(name, sharedV1Fixtures).pathname])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain('this is an Export v1 file')
+    expect(result.stderr).toContain('LP_UNSUPPORTED_FORMAT')
+  })
 })
 
 describe('labelpipe usage', () => {
@@ -171,7 +196,9 @@ describe('labelpipe usage', () => {
     expect(noTarget.stderr).toContain('--to: load needs at least one --to')
     const badTarget = await runCli(['load', 'x.ndjson', '--to', 'csv:out'])
     expect(badTarget.stderr).toContain('expected parquet:<dir> or ndjson:<dir>, got "csv:out"')
-    expect((await runCli(['load', 'x', '--to', 'ndjson:o', '--max-errors', 'many'])).stderr).toContain('--max-errors: --max-errors takes a whole number')
+    expect((await runCli(['load', 'x', '--to', 'ndjson:o', '--max-errors', 'many'])).stderr).toContain(
+      '--max-errors: --max-errors takes a whole number',
+    )
     expect((await runCli(['frobnicate'])).code).toBe(2)
   })
 })

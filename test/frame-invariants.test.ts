@@ -2,6 +2,8 @@
 // and key-frame entry of the input becomes exactly one row; counts equal the generator's own stats; every
 // row passes its table schema in column order and primary keys stay unique; track aggregates agree with
 // frame_objects; and interpolation reproduces the generator's materialized frames from its key frames.
+
+import { type GeneratedStats, type GenerateV2Options, generateV2Export } from '@labelpipe/benchmarks'
 import {
   primaryKeys,
   type TableName,
@@ -15,9 +17,8 @@ import {
   type V2Frame,
   v2DataRow,
 } from '@labelpipe/core'
-import { describe, expect, it } from 'vitest'
-import { type GeneratedStats, type GenerateV2Options, generateV2Export } from '@labelpipe/benchmarks'
 import { flattenDataRows } from '@labelpipe/transforms'
+import { describe, expect, it } from 'vitest'
 
 const at = { file: 'generated.ndjson', line: 1, byteOffset: 0 }
 
@@ -67,7 +68,9 @@ function inputFacts(records: readonly V2DataRow[]): InputFacts {
     }
   }
   const addKeyFrames = (label: string, feature: string, group: string, frames: KeyFrames) => {
-    const entries: [number, boolean][] = Array.isArray(frames) ? frames.map((f) => [f, true]) : Object.entries(frames).map(([f, b]) => [Number(f), b])
+    const entries: [number, boolean][] = Array.isArray(frames)
+      ? frames.map((f) => [f, true])
+      : Object.entries(frames).map(([f, b]) => [Number(f), b])
     for (const [frame, is] of entries) {
       facts.keyFrames.push(JSON.stringify([label, feature, group, frame, is]))
       facts.isKeyFrame.set(JSON.stringify([label, group, frame, feature]), is)
@@ -90,7 +93,8 @@ function inputFacts(records: readonly V2DataRow[]): InputFacts {
         for (const [feature, value] of Object.entries(a.key_frame_feature_map ?? {})) {
           const flat = Array.isArray(value) || Object.values(value).every((v) => typeof v === 'boolean')
           if (flat) addKeyFrames(label.id, feature, '', value as KeyFrames)
-          else for (const [group, frames] of Object.entries(value as Record<string, KeyFrames>)) addKeyFrames(label.id, feature, group, frames)
+          else
+            for (const [group, frames] of Object.entries(value as Record<string, KeyFrames>)) addKeyFrames(label.id, feature, group, frames)
         }
       }
     }
@@ -123,13 +127,15 @@ describe.each([
     const facts = inputFacts(records)
     const { rows, stats: flat } = flattenAll(records)
     const frameObjects = rowsOf(rows, 'frame_objects')
-    expect(sorted(frameObjects.map((f) => JSON.stringify([f.label_id, f.group_name, f.frame, f.feature_id])))).toEqual(sorted(facts.frameObjects))
-    expect(sorted(rowsOf(rows, 'segments').map((s) => JSON.stringify([s.label_id, s.feature_id, s.group_name, s.start_frame, s.end_frame])))).toEqual(
-      sorted(facts.segments),
+    expect(sorted(frameObjects.map((f) => JSON.stringify([f.label_id, f.group_name, f.frame, f.feature_id])))).toEqual(
+      sorted(facts.frameObjects),
     )
-    expect(sorted(rowsOf(rows, 'key_frames').map((k) => JSON.stringify([k.label_id, k.feature_id, k.group_name, k.frame, k.is_keyframe])))).toEqual(
-      sorted(facts.keyFrames),
-    )
+    expect(
+      sorted(rowsOf(rows, 'segments').map((s) => JSON.stringify([s.label_id, s.feature_id, s.group_name, s.start_frame, s.end_frame]))),
+    ).toEqual(sorted(facts.segments))
+    expect(
+      sorted(rowsOf(rows, 'key_frames').map((k) => JSON.stringify([k.label_id, k.feature_id, k.group_name, k.frame, k.is_keyframe]))),
+    ).toEqual(sorted(facts.keyFrames))
     expect(frameObjects.length).toBeGreaterThan(500)
     expect(frameObjects.length).toBe(stats.tables.frame_objects)
     expect(flat.rowsByTable.segments).toBe(stats.tables.segments)

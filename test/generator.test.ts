@@ -7,7 +7,15 @@ import { promisify } from 'node:util'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { type GeneratedMedia, type GeneratedStats, type GenerateV2Options, generateV2Export, writeV2Export } from '@labelpipe/benchmarks'
-import { type TableName, tableNames, type V2Annotations, type V2Classification, type V2DataRow, type V2Frame, v2DataRow } from '@labelpipe/core'
+import {
+  type TableName,
+  tableNames,
+  type V2Annotations,
+  type V2Classification,
+  type V2DataRow,
+  type V2Frame,
+  v2DataRow,
+} from '@labelpipe/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // The synthetic Export v2 generator (benchmarks/src/generate-*.ts): determinism, schema validity, stats that
@@ -16,7 +24,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 const MEDIA: readonly GeneratedMedia[] = ['image', 'video', 'dicom', 'mixed']
 const SMALL: Readonly<Record<GeneratedMedia, number>> = { image: 400, video: 12, dicom: 12, mixed: 150 }
 
-async function collect(options: GenerateV2Options): Promise<{ readonly bytes: Buffer; readonly stats: GeneratedStats; readonly chunks: number }> {
+async function collect(
+  options: GenerateV2Options,
+): Promise<{ readonly bytes: Buffer; readonly stats: GeneratedStats; readonly chunks: number }> {
   const stream = generateV2Export(options)
   const chunks: Buffer[] = []
   for await (const chunk of stream) chunks.push(chunk as Buffer)
@@ -151,7 +161,11 @@ function expectFramesConsistent(frames: Record<string, V2Frame>, segments: Recor
     }
     for (const key of keys) expect(runs.some(([start, end]) => key >= start && key <= end)).toBe(true)
   }
-  expect(Object.keys(frames).map(Number).sort((a, b) => a - b)).toEqual([...expected.keys()].sort((a, b) => a - b))
+  expect(
+    Object.keys(frames)
+      .map(Number)
+      .sort((a, b) => a - b),
+  ).toEqual([...expected.keys()].sort((a, b) => a - b))
   for (const [n, frame] of Object.entries(frames)) {
     const objects = frame.objects ?? {}
     expect(new Set(Object.keys(objects))).toEqual(expected.get(Number(n)))
@@ -170,7 +184,10 @@ function checkFrameLabels(rows: readonly V2DataRow[]): number {
           for (const [group, { frames }] of Object.entries(a.groups)) {
             const segments = (a.segments?.[group] ?? {}) as Record<string, Runs>
             const keyFrames = Object.fromEntries(
-              Object.entries(a.key_frame_feature_map ?? {}).map(([featureId, byGroup]) => [featureId, (byGroup as Record<string, unknown>)[group]]),
+              Object.entries(a.key_frame_feature_map ?? {}).map(([featureId, byGroup]) => [
+                featureId,
+                (byGroup as Record<string, unknown>)[group],
+              ]),
             )
             expectFramesConsistent(frames ?? {}, segments, keyFrames)
             checked++
@@ -343,13 +360,27 @@ describe('writeV2Export and the CLI', () => {
   it('runs the built CLI and prints the stats as JSON', async () => {
     const cli = fileURLToPath(new URL('../benchmarks/dist/generate-cli.js', import.meta.url))
     const file = join(dir, 'cli.ndjson')
-    const { stdout } = await promisify(execFile)(process.execPath, [cli, '--media', 'video', '--size', '2MB', '--frames', '120', '--seed', '4', '--out', file])
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      cli,
+      '--media',
+      'video',
+      '--size',
+      '2MB',
+      '--frames',
+      '120',
+      '--seed',
+      '4',
+      '--out',
+      file,
+    ])
     const report = JSON.parse(stdout) as GeneratedStats & { readonly out: string; readonly mbPerSecond: number }
     const expected = await collect({ media: 'video', targetBytes: 2_000_000, framesPerVideo: 120, seed: 4 })
     expect((await readFile(file)).equals(expected.bytes)).toBe(true)
     expect(report).toMatchObject({ ...expected.stats, out: file })
 
-    const usage = await promisify(execFile)(process.execPath, [cli, '--out', file, '--size', '12XB']).catch((error: { code: number; stderr: string }) => error)
+    const usage = await promisify(execFile)(process.execPath, [cli, '--out', file, '--size', '12XB']).catch(
+      (error: { code: number; stderr: string }) => error,
+    )
     expect(usage).toMatchObject({ code: 2, stderr: expect.stringContaining('--size') })
   })
 })

@@ -1,12 +1,13 @@
 // Issue 2: a generated 100k-row export goes to Parquet and NDJSON in one run; an independent reader
 // (hyparquet) reads every Parquet table back, and it equals the NDJSON output row by row.
-import { writeV2Export } from '@labelpipe/benchmarks'
-import { tableNames } from '@labelpipe/core'
+
 import { createReadStream } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { writeV2Export } from '@labelpipe/benchmarks'
+import { tableNames } from '@labelpipe/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from './support/cli.js'
 import { readParquetRows } from './support/files.js'
@@ -19,7 +20,17 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lp-readback-'))
   const input = join(dir, 'export.ndjson')
   const stats = await writeV2Export(input, { seed: 2, media: 'image', dataRows })
-  const result = await runCli(['load', input, '--to', `parquet:${join(dir, 'pq')}`, '--to', `ndjson:${join(dir, 'nd')}`, '--load-id', 'readback', '--quiet'])
+  const result = await runCli([
+    'load',
+    input,
+    '--to',
+    `parquet:${join(dir, 'pq')}`,
+    '--to',
+    `ndjson:${join(dir, 'nd')}`,
+    '--load-id',
+    'readback',
+    '--quiet',
+  ])
   expect(result).toMatchObject({ code: 0, stderr: '' })
   manifest = JSON.parse(await readFile(join(dir, 'pq', '_manifests', 'readback.json'), 'utf8'))
   expect(manifest.rows.data_rows).toBe(dataRows)

@@ -1,16 +1,17 @@
 // Issue 2: backpressure from a stalled sink reaches the real reader; an abort or a sink failing mid-run
 // leaves no table file, no manifest and no temp file, in Parquet and NDJSON alike.
+
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { writeV2Export } from '@labelpipe/benchmarks'
 import { type Batch, fanOutSink, type RecordStage, runPipeline, runStage, type TableRow } from '@labelpipe/core'
 import { ndjsonSink } from '@labelpipe/sinks/ndjson'
 import { parquetSink } from '@labelpipe/sinks/parquet'
 import { readV2Export } from '@labelpipe/sources'
 import { flattenDataRows } from '@labelpipe/transforms'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { Writable } from 'node:stream'
-import { setImmediate as nextTurn } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listFiles } from './support/files.js'
 
@@ -63,7 +64,13 @@ describe('a real load under failure', () => {
     const out = join(dir, 'aborted')
     const error = await runPipeline({
       source: readV2Export(input),
-      transforms: [flatten(), tapAt(50_000, (row) => (controller.abort('test'), row))],
+      transforms: [
+        flatten(),
+        tapAt(50_000, (row) => {
+          controller.abort('test')
+          return row
+        }),
+      ],
       sink: fanOutSink([parquetSink({ dir: join(out, 'pq'), loadId }), ndjsonSink({ dir: join(out, 'nd'), loadId })]),
       signal: controller.signal,
     }).catch((e: unknown) => e)
@@ -77,7 +84,9 @@ describe('a real load under failure', () => {
       source: readV2Export(input),
       transforms: [
         flatten(),
-        tapAt(100_000, (row) => (row.table === 'data_rows' ? row : ({ table: 'data_rows', row: { data_row_id: null } } as unknown as TableRow))),
+        tapAt(100_000, (row) =>
+          row.table === 'data_rows' ? row : ({ table: 'data_rows', row: { data_row_id: null } } as unknown as TableRow),
+        ),
       ],
       sink: fanOutSink([ndjsonSink({ dir: join(out, 'nd'), loadId }), parquetSink({ dir: join(out, 'pq'), loadId })]),
     }).catch((e: unknown) => e)

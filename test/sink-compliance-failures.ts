@@ -1,11 +1,12 @@
 // Failure half of the file-sink compliance suite: a failed, aborted or destroyed run emits no 'finish', at most
 // one 'error', and leaves no table file, no temp file and no manifest.
-import { SinkError, type TableName, type TableRow } from '@labelpipe/core'
+
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { SinkError, type TableName, type TableRow } from '@labelpipe/core'
 import { expect, it } from 'vitest'
 import { interleavedBatches } from './sink-compliance-rows.js'
 import { bulkyBatches, type FileSinkUnderTest, listFiles, loadId, sampleRows, watch, writeAsync } from './sink-compliance-support.js'
@@ -26,7 +27,11 @@ export function failureCompliance(subject: FileSinkUnderTest, folders: () => { r
     const rows = sampleRows()
     const good = interleavedBatches(rows, 16)
     const bad = { ...rows[table as keyof typeof rows][0], ...patch } as TableRow['row']
-    const batches = [...good.slice(0, 3), [{ value: { table, row: bad } as TableRow, at: { file: 'in.ndjson', line: 77, byteOffset: 9001 } }], ...good.slice(3)]
+    const batches = [
+      ...good.slice(0, 3),
+      [{ value: { table, row: bad } as TableRow, at: { file: 'in.ndjson', line: 77, byteOffset: 9001 } }],
+      ...good.slice(3),
+    ]
     const sink = subject.create({ dir, loadId })
     const { events, closed } = watch(sink)
     const failure = await pipeline(Readable.from(batches), sink).then(
@@ -204,5 +209,4 @@ export function failureCompliance(subject: FileSinkUnderTest, folders: () => { r
     expect(events.finish).toBe(0)
     expect(await listFiles(dir)).toEqual([])
   })
-
 }

@@ -1,9 +1,10 @@
 // Independent read-back for the sink tests: NDJSON with JSON.parse (and zlib), Parquet with hyparquet, a reader
 // that shares no code with either writer. Values are normalized to what JSON.parse gives for the NDJSON line.
-import { type TableName, tableColumns } from '@labelpipe/core'
-import { asyncBufferFromFile, type FileMetaData, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
+
 import { readFile } from 'node:fs/promises'
 import { gunzipSync } from 'node:zlib'
+import { type TableName, tableColumns } from '@labelpipe/core'
+import { asyncBufferFromFile, type FileMetaData, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
 
 export async function readNdjsonRows(path: string): Promise<Record<string, unknown>[]> {
   const bytes = await readFile(path)

@@ -3,15 +3,7 @@
 // writers: empty and long strings, tabs and newlines, quotes and backslashes, emoji and RTL text, int32
 // extremes, denormal and huge doubles, pre-1970 and far-future instants, JSON text (including the JSON text
 // `null`, which is not SQL NULL).
-import {
-  type Batch,
-  type ColumnType,
-  type Position,
-  type TableName,
-  type TableRow,
-  tableColumns,
-  tableSchemas,
-} from '@labelpipe/core'
+import { type Batch, type ColumnType, type Position, type TableName, type TableRow, tableColumns, tableSchemas } from '@labelpipe/core'
 
 const pools: { readonly [T in ColumnType]: readonly unknown[] } = {
   text: [
@@ -27,7 +19,7 @@ const pools: { readonly [T in ColumnType]: readonly unknown[] } = {
     'nul \u0000 inside',
     'zero\u200bwidth and \u2028 separator',
     'x'.repeat(300),
-    'cl' + '0123456789abcdef'.repeat(2),
+    `cl${'0123456789abcdef'.repeat(2)}`,
   ],
   json: [
     '{"a":1}',

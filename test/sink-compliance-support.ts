@@ -1,10 +1,11 @@
 // Shared by the file-sink compliance suite (sink-compliance.ts, sink-compliance-failures.ts).
-import type { Batch, RunFacts, TableRow } from '@labelpipe/core'
-import type { LoadManifest } from '@labelpipe/sinks/ndjson'
+
 import { randomBytes } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Writable } from 'node:stream'
+import type { Batch, RunFacts, TableRow } from '@labelpipe/core'
+import type { LoadManifest } from '@labelpipe/sinks/ndjson'
 import { interleavedBatches, tableRows } from './sink-compliance-rows.js'
 
 export interface ComplianceSinkOptions {
@@ -66,7 +67,10 @@ export const sampleRows = () => ({
  * and gzip emits only once its output fills, so the payload is random hex that does not compress away.
  */
 export const bulkyBatches = () =>
-  interleavedBatches({ objects: tableRows('objects', 600, 21).map((row) => ({ ...row, geometry: JSON.stringify(randomBytes(10_000).toString('hex')) })) }, 8)
+  interleavedBatches(
+    { objects: tableRows('objects', 600, 21).map((row) => ({ ...row, geometry: JSON.stringify(randomBytes(10_000).toString('hex')) })) },
+    8,
+  )
 
 export const facts: RunFacts = {
   source: 'v2',

@@ -3,18 +3,19 @@
 // failure is no 'finish' and exactly one 'error' (sink-compliance-failures.ts); an aborted or failed run leaves
 // no table file, no temp file and no manifest; write() honours highWaterMark; the sink works under pipeline()
 // and finished().
-import { SinkError, type TableName, type TableRow, tableNames } from '@labelpipe/core'
-import type { LoadManifest } from '@labelpipe/sinks/ndjson'
+
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { finished, pipeline } from 'node:stream/promises'
+import { SinkError, type TableName, type TableRow, tableNames } from '@labelpipe/core'
+import type { LoadManifest } from '@labelpipe/sinks/ndjson'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { failureCompliance } from './sink-compliance-failures.js'
 import { readRows } from './sink-compliance-read.js'
 import { expectedJson, interleavedBatches, tableRows } from './sink-compliance-rows.js'
-import { facts, type FileSinkUnderTest, listFiles, loadId, sampleRows, watch } from './sink-compliance-support.js'
+import { type FileSinkUnderTest, facts, listFiles, loadId, sampleRows, watch } from './sink-compliance-support.js'
 
 export type { ComplianceSink, ComplianceSinkOptions, FileSinkUnderTest } from './sink-compliance-support.js'
 
@@ -36,7 +37,14 @@ export function sinkCompliance(subject: FileSinkUnderTest): void {
     it('commits: one finish, no error, one file per table with rows, the manifest last and exact', async () => {
       const rows = sampleRows()
       let described = 0
-      const sink = subject.create({ dir, loadId, describeRun: () => (described++, facts) })
+      const sink = subject.create({
+        dir,
+        loadId,
+        describeRun: () => {
+          described++
+          return facts
+        },
+      })
       const { events, closed } = watch(sink)
       await pipeline(Readable.from(interleavedBatches(rows, 32)), sink)
       await closed
@@ -117,7 +125,12 @@ export function sinkCompliance(subject: FileSinkUnderTest): void {
 
       const failing = subject.create({ dir: join(root, 'failing'), loadId })
       const { events } = watch(failing)
-      failing.write([{ value: { table: 'objects', row: { ...rows.objects[0], frame_count: 1.5 } } as TableRow, at: { file: 'f', line: 1, byteOffset: 0 } }])
+      failing.write([
+        {
+          value: { table: 'objects', row: { ...rows.objects[0], frame_count: 1.5 } } as TableRow,
+          at: { file: 'f', line: 1, byteOffset: 0 },
+        },
+      ])
       failing.end()
       await expect(finished(failing)).rejects.toBeInstanceOf(SinkError)
       expect(events).toMatchObject({ finish: 0, error: 1 })

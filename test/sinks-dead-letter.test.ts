@@ -1,9 +1,9 @@
-import { type DeadLetter, SinkError } from '@labelpipe/core'
-import { deadLetterFile } from '@labelpipe/sinks/ndjson'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type DeadLetter, SinkError } from '@labelpipe/core'
+import { deadLetterFile } from '@labelpipe/sinks/ndjson'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 let root: string
@@ -72,7 +72,7 @@ describe('deadLetterFile', () => {
   it('never throws synchronously: a path under a file rejects the write, every later one, and close()', async () => {
     await writeFile(join(root, 'a-file'), '')
     const letters = deadLetterFile(join(root, 'a-file', 'dead.ndjson'))
-    let first: void | Promise<void> = undefined
+    let first: void | Promise<void> | undefined
     expect(() => {
       first = letters.write(letter(1))
     }).not.toThrow()

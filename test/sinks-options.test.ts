@@ -1,12 +1,13 @@
 // Options are checked once, in the factory, before any file is opened (undici style): a bad one throws
 // InvalidOptionError naming the option and its rule, and the disk is never touched.
-import { InvalidOptionError } from '@labelpipe/core'
-import { type NdjsonSinkOptions, ndjsonSink } from '@labelpipe/sinks/ndjson'
-import { type ParquetSinkOptions, parquetSink } from '@labelpipe/sinks/parquet'
+
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { InvalidOptionError } from '@labelpipe/core'
+import { type NdjsonSinkOptions, ndjsonSink } from '@labelpipe/sinks/ndjson'
+import { type ParquetSinkOptions, parquetSink } from '@labelpipe/sinks/parquet'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 let root: string
@@ -81,7 +82,12 @@ describe('parquetSink-only options', () => {
   it.each<[string, Record<string, unknown>, string, RegExp]>([
     ['an unknown engine', { engine: 'duckdb' }, 'engine', /one of 'parquet-wasm', 'parquetjs-lite', got string "duckdb"/],
     ['an unknown codec', { compression: 'lz4' }, 'compression', /one of 'snappy', 'zstd', 'gzip', 'none'/],
-    ['zstd with parquetjs-lite', { engine: 'parquetjs-lite', compression: 'zstd' }, 'compression', /'zstd' is not supported by engine 'parquetjs-lite' \(supported: 'snappy', 'gzip', 'none'\)/],
+    [
+      'zstd with parquetjs-lite',
+      { engine: 'parquetjs-lite', compression: 'zstd' },
+      'compression',
+      /'zstd' is not supported by engine 'parquetjs-lite' \(supported: 'snappy', 'gzip', 'none'\)/,
+    ],
     ['rowGroupRows 0', { rowGroupRows: 0 }, 'rowGroupRows', /integer from 1 to 10000000/],
     ['maxBufferedBytes -1', { maxBufferedBytes: -1 }, 'maxBufferedBytes', /integer from 1/],
     ['gzip (an NDJSON option)', { gzip: true }, 'gzip', /is not an option of this sink/],

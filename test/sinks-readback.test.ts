@@ -1,15 +1,16 @@
 // Read-back: the same synthetic rows through every sink and engine, read with readers that share no code with
 // the writers (JSON.parse for NDJSON, hyparquet for Parquet), must come back equal, row by row and column by column.
-import { type TableName, type TableRow, tableColumns, tableNames } from '@labelpipe/core'
-import { ndjsonSink } from '@labelpipe/sinks/ndjson'
-import { type ParquetSinkOptions, parquetSink } from '@labelpipe/sinks/parquet'
-import { asyncBufferFromFile, parquetReadObjects, readOffsetIndex } from 'hyparquet'
+
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { gunzipSync } from 'node:zlib'
+import { type TableName, type TableRow, tableColumns, tableNames } from '@labelpipe/core'
+import { ndjsonSink } from '@labelpipe/sinks/ndjson'
+import { type ParquetSinkOptions, parquetSink } from '@labelpipe/sinks/parquet'
+import { asyncBufferFromFile, parquetReadObjects, readOffsetIndex } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readNdjsonRows, readParquetMetadata, readParquetRows } from './sink-compliance-read.js'
 import { expectedJson, interleavedBatches, tableRows } from './sink-compliance-rows.js'
@@ -84,7 +85,15 @@ describe.each([
       for (const [i, column] of tableColumns(table).entries()) {
         const leaf = leaves[i]
         expect(leaf?.repetition_type).toBe(column.notNull ? 'REQUIRED' : 'OPTIONAL')
-        const physical = { text: 'BYTE_ARRAY', json: 'BYTE_ARRAY', int: 'INT32', bigint: 'INT64', double: 'DOUBLE', bool: 'BOOLEAN', timestamptz: 'INT64' }
+        const physical = {
+          text: 'BYTE_ARRAY',
+          json: 'BYTE_ARRAY',
+          int: 'INT32',
+          bigint: 'INT64',
+          double: 'DOUBLE',
+          bool: 'BOOLEAN',
+          timestamptz: 'INT64',
+        }
         expect(leaf?.type).toBe(physical[column.type])
         if (column.type === 'text' || column.type === 'json') expect(leaf?.converted_type).toBe('UTF8')
         if (column.type === 'timestamptz') {
@@ -114,10 +123,7 @@ describe.each<[string, Partial<ParquetSinkOptions>]>([
   it('cuts a row group every rowGroupRows rows and keeps every row', async () => {
     const dir = join(root, `groups-${_name.replaceAll(' ', '-')}`)
     const objects = tableRows('objects', 1000, 7)
-    await pipeline(
-      Readable.from(interleavedBatches({ objects }, 64)),
-      parquetSink({ dir, loadId, rowGroupRows: 100, ...options }),
-    )
+    await pipeline(Readable.from(interleavedBatches({ objects }, 64)), parquetSink({ dir, loadId, rowGroupRows: 100, ...options }))
     const path = part(dir, 'objects', '.parquet')
     const metadata = await readParquetMetadata(path)
     expect(metadata.num_rows).toBe(1000n)

@@ -14,7 +14,17 @@ const USAGE = `usage: generate-cli --out FILE|- [--media image|video|dicom|mixed
   --frames frames per video and per DICOM plane (default 300)
   --seed   PRNG seed, 0..4294967295 (default 1); the same arguments always give the same bytes`
 
-const UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 }
+const UNITS: Readonly<Record<string, number>> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+}
 
 class UsageError extends Error {}
 
@@ -27,7 +37,8 @@ function parseSize(text: string): number {
 
 function parseCount(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined
-  if (!/^\d+$/.test(text.replaceAll('_', ''))) throw new UsageError(`--${name}: expected a non-negative integer, got ${JSON.stringify(text)}`)
+  if (!/^\d+$/.test(text.replaceAll('_', '')))
+    throw new UsageError(`--${name}: expected a non-negative integer, got ${JSON.stringify(text)}`)
   return Number(text.replaceAll('_', ''))
 }
 
@@ -81,7 +92,12 @@ async function main(): Promise<number> {
     stats = await writeV2Export(cli.out, cli.options)
   }
   const seconds = (performance.now() - started) / 1000
-  const report = { ...stats, out: cli.out, seconds: Math.round(seconds * 1000) / 1000, mbPerSecond: Math.round(stats.bytes / 1e6 / seconds) }
+  const report = {
+    ...stats,
+    out: cli.out,
+    seconds: Math.round(seconds * 1000) / 1000,
+    mbPerSecond: Math.round(stats.bytes / 1e6 / seconds),
+  }
   ;(cli.out === '-' ? process.stderr : process.stdout).write(`${JSON.stringify(report, null, 2)}\n`)
   return 0
 }
@@ -92,7 +108,9 @@ main().then(
   },
   (error: unknown) => {
     // Option errors carry their rule (LP_INVALID_OPTION); anything else is a failure with its stack.
-    process.stderr.write(`generate-cli: ${isLabelpipeError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.stderr.write(
+      `generate-cli: ${isLabelpipeError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    )
     process.exitCode = isLabelpipeError(error) && error.code === 'LP_INVALID_OPTION' ? 2 : 1
   },
 )

@@ -41,7 +41,7 @@ function* writeFrames(ctx: GenerateContext, tracks: readonly Track[], question: 
     let next = Number.POSITIVE_INFINITY
     for (const track of tracks) {
       const segment = track.segmentFrom(n)
-      if (segment !== undefined && segment.start < next) next = segment.start < n ? n : segment.start
+      if (segment !== undefined && segment.start < next) next = Math.max(n, segment.start)
     }
     if (next === Number.POSITIVE_INFINITY) return
     n = next
@@ -96,7 +96,8 @@ export function* writeVideoAnnotations(ctx: GenerateContext, label: FrameMediaLa
   }
   const ontology = ctx.world.video.ontology
   const tracks = planTracks(ctx, ontology, label, ctx.rng.between(2, 4))
-  const question = ctx.frameClassifications && ctx.rng.chance(0.3) ? new FrameQuestion(ctx, ontology.frameQuestion, label.epochMs) : undefined
+  const question =
+    ctx.frameClassifications && ctx.rng.chance(0.3) ? new FrameQuestion(ctx, ontology.frameQuestion, label.epochMs) : undefined
   out.write('{"frames":{')
   yield* writeFrames(ctx, tracks, question)
   out.write(`},"segments":{${tracks.map((track) => track.segmentsJson()).join(',')}},"key_frame_feature_map":{`)
@@ -126,7 +127,10 @@ export function* writeDicomAnnotations(ctx: GenerateContext, label: FrameMediaLa
   out.write('{"groups":{')
   for (const [g, name] of GROUPS.entries()) {
     const tracks = byGroup[g] ?? []
-    const question = tracks.length > 0 && ctx.frameClassifications && ctx.rng.chance(0.3) ? new FrameQuestion(ctx, ontology.frameQuestion, label.epochMs) : undefined
+    const question =
+      tracks.length > 0 && ctx.frameClassifications && ctx.rng.chance(0.3)
+        ? new FrameQuestion(ctx, ontology.frameQuestion, label.epochMs)
+        : undefined
     out.write(`${g === 0 ? '' : ','}"${name}":{"name":"${name}","classifications":[],"frames":{`)
     yield* writeFrames(ctx, tracks, question)
     out.write('}}')

@@ -1,7 +1,7 @@
 import { classificationsJson } from './generate-classifications.js'
 import type { GenerateContext } from './generate-context.js'
-import { coord3 } from './generate-text.js'
 import type { ToolDef } from './generate-ontology.js'
+import { coord3 } from './generate-text.js'
 
 // Non-frame media annotations (formats.md): {objects[], classifications[], relationships[]}. Objects carry
 // one geometry key and nested classifications; relationships link two objects of the same label.

@@ -191,7 +191,12 @@ export function createWorld(seed: number, ids: CuidFactory): World {
   const rng = new Prng(seed ^ 0x5eed)
   const baseMs = Date.UTC(2023, 9, 2, 8, 0, 0) + rng.int(90 * 86_400_000)
   const idAt = () => ids.next(baseMs - rng.int(300 * 86_400_000))
-  const ontology = (tools: readonly ToolSpec[], global: readonly QuestionSpec[], frameObject: QuestionSpec, frame: QuestionSpec): MediaOntology => ({
+  const ontology = (
+    tools: readonly ToolSpec[],
+    global: readonly QuestionSpec[],
+    frameObject: QuestionSpec,
+    frame: QuestionSpec,
+  ): MediaOntology => ({
     tools: tools.map((tool) => ({
       geometry: tool.geometry,
       json: `${schemaJson(idAt(), tool.name)},"annotation_kind":${jsonBytes(tool.kind)}`,
@@ -210,9 +215,10 @@ export function createWorld(seed: number, ids: CuidFactory): World {
       consensus: name.includes('consensus') ? 3 : 1,
       batches: Array.from({ length: 3 }, (_, b) => ({ id: idAt(), name: `batch-${index + 1}-${String(b + 1).padStart(3, '0')}` })),
     }))
-  const users = ['ana.silva', 'j.mueller', 'wei.zhang', 'priya.n', 'o.okafor', 'lucia.rossi', 'tom.baker', 'k.tanaka'].map(
-    (user) => ({ id: idAt(), email: `${user}@labelers.example.com` }),
-  )
+  const users = ['ana.silva', 'j.mueller', 'wei.zhang', 'priya.n', 'o.okafor', 'lucia.rossi', 'tom.baker', 'k.tanaka'].map((user) => ({
+    id: idAt(),
+    email: `${user}@labelers.example.com`,
+  }))
   return {
     baseMs,
     image: {
@@ -231,7 +237,12 @@ export function createWorld(seed: number, ids: CuidFactory): World {
       projects: projects(PROJECTS.video),
     },
     dicom: {
-      ontology: ontology(dicomTools, dicomGlobal, radio('Confidence', opts('Certain', 'Probable')), radio('Slice quality', opts('Good', 'Artifact'))),
+      ontology: ontology(
+        dicomTools,
+        dicomGlobal,
+        radio('Confidence', opts('Certain', 'Probable')),
+        radio('Slice quality', opts('Good', 'Artifact')),
+      ),
       datasets: datasets(DATASETS.dicom),
       projects: projects(PROJECTS.dicom),
     },
@@ -262,10 +273,10 @@ function buildQuestion(spec: QuestionSpec, idAt: () => string): QuestionDef {
 }
 
 function schemaJson(schemaId: string, name: string): string {
-  return `"feature_schema_id":"${schemaId}","name":${jsonBytes(name)},"value":${jsonBytes(valueOf(name))}`
+  return `"feature_schema_id":"${schemaId}","name":${jsonBytes(name)},"value":${jsonBytes(optionValue(name))}`
 }
 
-function valueOf(name: string): string {
+function optionValue(name: string): string {
   return name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')

@@ -1,7 +1,7 @@
 import type { GenerateContext } from './generate-context.js'
-import { isoUtc, round3 } from './generate-text.js'
 import type { ProjectDef } from './generate-ontology.js'
 import { TASK_NAMES } from './generate-ontology.js'
+import { isoUtc, round3 } from './generate-text.js'
 
 // A data row's place in its projects, planned before anything is written: data_row.details.last_activity_at
 // comes first in the line but must be the latest of every workflow step, label and review below it.
@@ -115,10 +115,19 @@ export function projectDetailsJson(ctx: GenerateContext, plan: ProjectPlan, obje
 }
 
 /** Everything of a label before its annotations: `{"label_kind":…,…,"annotations":`. Counts the label and its reviews. */
-export function labelHeadJson(ctx: GenerateContext, plan: ProjectPlan, label: LabelPlan, kind: string, secondsRange: readonly [number, number]): string {
+export function labelHeadJson(
+  ctx: GenerateContext,
+  plan: ProjectPlan,
+  label: LabelPlan,
+  kind: string,
+  secondsRange: readonly [number, number],
+): string {
   const { rng, world, counts } = ctx
   const email = (user: number): string => (world.users[user] ?? world.users[0])?.email ?? ''
-  const reviews = label.reviews.map((review) => `{"id":"${review.id}","created_at":"${isoUtc(review.ms)}","created_by":"${email(review.user)}","action":"${review.action}"}`)
+  const reviews = label.reviews.map(
+    (review) =>
+      `{"id":"${review.id}","created_at":"${isoUtc(review.ms)}","created_by":"${email(review.user)}","action":"${review.action}"}`,
+  )
   counts.labels++
   counts.label_reviews += reviews.length
   const consensus = plan.def.consensus > 1 ? String(round3(rng.float(0.4, 1))) : 'null'

@@ -1,9 +1,9 @@
 import type { GenerateContext } from './generate-context.js'
-import { isoUtc, isoWithOffset, jsonBytes, round3 } from './generate-text.js'
 import { writeDicomAnnotations, writeVideoAnnotations } from './generate-frames.js'
 import { imageAnnotationsJson } from './generate-image.js'
 import type { DatasetDef } from './generate-ontology.js'
 import { labelHeadJson, type ProjectPlan, planProject, projectDetailsJson } from './generate-projects.js'
+import { isoUtc, isoWithOffset, jsonBytes, round3 } from './generate-text.js'
 
 // One Export v2 line (formats.md "Export v2 — data-row-centric NDJSON"), written in the key order the
 // exports use: data_row{…, details}, media_attributes, attachments, metadata_fields, projects{id: {name,
@@ -53,7 +53,8 @@ export function* writeDataRow(ctx: GenerateContext, media: RowMedia, seq: number
   const projectDefs = mediaWorld.projects
   const first = rng.pick(PROJECT_WEIGHTS) % projectDefs.length
   const chosen = [projectDefs[first]]
-  if (!long && projectDefs.length > 1 && rng.chance(0.2)) chosen.push(projectDefs[(first + 1 + rng.int(projectDefs.length - 1)) % projectDefs.length])
+  if (!long && projectDefs.length > 1 && rng.chance(0.2))
+    chosen.push(projectDefs[(first + 1 + rng.int(projectDefs.length - 1)) % projectDefs.length])
   const plans: ProjectPlan[] = []
   for (const [index, def] of chosen.entries()) {
     if (def !== undefined) plans.push(planProject(ctx, def, createdMs, index === 0 && media !== 'image', long))
@@ -82,7 +83,11 @@ export function* writeDataRow(ctx: GenerateContext, media: RowMedia, seq: number
     for (const [l, label] of plan.labels.entries()) {
       out.write(`${l === 0 ? '' : ','}${labelHeadJson(ctx, plan, label, kind, seconds)}`)
       if (media === 'image') {
-        out.write(label.skipped ? '{"objects":[],"classifications":[],"relationships":[]}' : imageAnnotationsJson(ctx, width, height, plan.def.id, label.createdMs))
+        out.write(
+          label.skipped
+            ? '{"objects":[],"classifications":[],"relationships":[]}'
+            : imageAnnotationsJson(ctx, width, height, plan.def.id, label.createdMs),
+        )
       } else {
         const frameLabel = { width, height, projectId: plan.def.id, epochMs: label.createdMs, skipped: label.skipped }
         yield* media === 'video' ? writeVideoAnnotations(ctx, frameLabel) : writeDicomAnnotations(ctx, frameLabel)
@@ -139,7 +144,9 @@ function attachmentsJson(ctx: GenerateContext, dataset: DatasetDef, seq: number,
         items.push(`{${id}"type":"IMAGE_OVERLAY","value":"${ASSET_HOST}/${dataset.slug}/depth/${seq + 1}.png","name":"depth map"}`)
         break
       default:
-        items.push(`{${id}"type":"HTML","value":"<p>Shift <b>${rng.between(1, 3)}</b>, camera ${rng.between(1, 12)}</p>","name":"shift report"}`)
+        items.push(
+          `{${id}"type":"HTML","value":"<p>Shift <b>${rng.between(1, 3)}</b>, camera ${rng.between(1, 12)}</p>","name":"shift report"}`,
+        )
     }
   }
   ctx.counts.attachments += n
@@ -171,11 +178,15 @@ function metadataJson(ctx: GenerateContext, createdMs: number): string {
     rows++
   }
   if (rng.chance(0.5)) {
-    fields.push(`{"schema_id":"${metadata.cameraId}","schema_name":"camera_id","value":"cam-${String(rng.between(1, 40)).padStart(2, '0')}"}`)
+    fields.push(
+      `{"schema_id":"${metadata.cameraId}","schema_name":"camera_id","value":"cam-${String(rng.between(1, 40)).padStart(2, '0')}"}`,
+    )
     rows++
   }
   if (rng.chance(0.4)) {
-    fields.push(`{"schema_id":"${metadata.temperature}","schema_name":"sensor_temperature_c","value":${Math.round(rng.float(-15, 40) * 10) / 10}}`)
+    fields.push(
+      `{"schema_id":"${metadata.temperature}","schema_name":"sensor_temperature_c","value":${Math.round(rng.float(-15, 40) * 10) / 10}}`,
+    )
     rows++
   }
   if (rng.chance(0.3)) {

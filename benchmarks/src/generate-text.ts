@@ -103,7 +103,9 @@ export function round3(value: number): number {
   return Math.round(value * 1000) / 1000
 }
 
-const FRACTIONS3: readonly string[] = Array.from({ length: 1000 }, (_, i) => (i === 0 ? '' : `.${String(i).padStart(3, '0').replace(/0+$/, '')}`))
+const FRACTIONS3: readonly string[] = Array.from({ length: 1000 }, (_, i) =>
+  i === 0 ? '' : `.${String(i).padStart(3, '0').replace(/0+$/, '')}`,
+)
 
 /**
  * A non-negative coordinate rounded to 3 decimals, the same text as `String(round3(value))` without the

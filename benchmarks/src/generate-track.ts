@@ -49,7 +49,15 @@ export class Track {
   #to: Float64Array
   #started = false
 
-  constructor(ctx: GenerateContext, tool: ToolDef, frameQuestion: QuestionDef | undefined, width: number, height: number, projectId: string, epochMs: number) {
+  constructor(
+    ctx: GenerateContext,
+    tool: ToolDef,
+    frameQuestion: QuestionDef | undefined,
+    width: number,
+    height: number,
+    projectId: string,
+    epochMs: number,
+  ) {
     const { rng, ids } = ctx
     this.featureId = ids.next(epochMs)
     this.segments = planSegments(rng, ctx.framesPerVideo)
@@ -60,7 +68,9 @@ export class Track {
     this.#width = width
     this.#height = height
     this.#question = frameQuestion
-    this.#answerHead = frameQuestion ? `[{"feature_id":"${ids.next(epochMs)}",${frameQuestion.json},"radio_answer":{"feature_id":"${ids.next(epochMs)}",` : ''
+    this.#answerHead = frameQuestion
+      ? `[{"feature_id":"${ids.next(epochMs)}",${frameQuestion.json},"radio_answer":{"feature_id":"${ids.next(epochMs)}",`
+      : ''
     const size = tool.geometry === 'bbox' ? 4 : tool.geometry === 'point' ? 2 : tool.geometry === 'line' ? 2 * this.#rng.between(3, 5) : 0
     this.#from = new Float64Array(size)
     this.#to = new Float64Array(size)
@@ -187,7 +197,7 @@ export class Track {
 }
 
 function clamp(value: number, lo: number, hi: number): number {
-  return value < lo ? lo : value > hi ? hi : value
+  return Math.min(Math.max(value, lo), hi)
 }
 
 /** 1-3 runs inside [1, frames] from sorted random cut points; runs that touch or overlap are merged. */
@@ -203,4 +213,3 @@ function planSegments(rng: Prng, frames: number): Segment[] {
   }
   return segments
 }
-

@@ -78,11 +78,13 @@ const MEDIA: readonly GeneratedMedia[] = ['image', 'video', 'dicom', 'mixed']
 function resolveOptions(options: GenerateV2Options): ResolvedOptions {
   const { seed = 1, media = 'image', targetBytes, framesPerVideo = 300, frameClassifications = true, chunkSize = 65_536 } = options
   const integer = (name: string, value: number, min: number, max: number): void => {
-    if (!Number.isInteger(value) || value < min || value > max) throw new InvalidOptionError(name, `must be an integer from ${min} to ${max}, got ${value}`)
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new InvalidOptionError(name, `must be an integer from ${min} to ${max}, got ${value}`)
   }
   integer('seed', seed, 0, 0xffff_ffff)
   if (!MEDIA.includes(media)) throw new InvalidOptionError('media', `must be one of ${MEDIA.join(', ')}, got ${String(media)}`)
-  if (targetBytes !== undefined && options.dataRows !== undefined) throw new InvalidOptionError('targetBytes', 'cannot be combined with dataRows')
+  if (targetBytes !== undefined && options.dataRows !== undefined)
+    throw new InvalidOptionError('targetBytes', 'cannot be combined with dataRows')
   if (targetBytes !== undefined) integer('targetBytes', targetBytes, 1, Number.MAX_SAFE_INTEGER)
   const dataRows = targetBytes === undefined ? (options.dataRows ?? 1000) : undefined
   if (dataRows !== undefined) integer('dataRows', dataRows, 0, Number.MAX_SAFE_INTEGER)

@@ -98,7 +98,10 @@ const table = [
   '',
   '| case | goal | wall s | MB/s | rows/s | peak RSS MiB | x parse | x read |',
   '|---|---|---:|---:|---:|---:|---:|---:|',
-  ...results.map((r) => `| ${r.name} | ${r.goal} | ${r.wallSeconds} | ${r.mbPerSecond} | ${r.rowsPerSecond ?? ''} | ${r.peakRssMiB} | ${r.ratioToParse} | ${r.ratioToRead} |`),
+  ...results.map(
+    (r) =>
+      `| ${r.name} | ${r.goal} | ${r.wallSeconds} | ${r.mbPerSecond} | ${r.rowsPerSecond ?? ''} | ${r.peakRssMiB} | ${r.ratioToParse} | ${r.ratioToRead} |`,
+  ),
   '',
 ].join('\n')
 writeFileSync(join(resultsDir, `${name}.md`), table)

@@ -1,11 +1,12 @@
 // Bad lines: dead-letter them with maxErrors, and read the error fields when a run fails.
 // Run: node examples/dist/handle-errors.js
+
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { isLabelpipeError, newLoadId, runPipeline, runStage } from '@labelpipe/core'
 import { deadLetterFile, ndjsonSink } from '@labelpipe/sinks/ndjson'
 import { readV2Export } from '@labelpipe/sources'
 import { flattenDataRows } from '@labelpipe/transforms'
-import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
 
 const dir = 'out/example-errors'
 await mkdir(dir, { recursive: true })

@@ -27,12 +27,18 @@ describe('parseCommandLine', () => {
       const parsed = parseCommandLine(argv)
       return parsed.kind === 'usage-error' ? parsed.message : parsed.kind
     }
-    expect(usage(['load', 'e', '--to', 'parquet:o', '--parquet-engine', 'duckdb'])).toMatch(/^--parquet-engine: Invalid option: expected one of "parquet-wasm"\|"parquetjs-lite"/)
-    expect(usage(['load', 'e', '--to', 'parquet:o', '--load-id', '../x'])).toBe('--load-id: --load-id takes letters, digits, _ . - (at most 128)')
+    expect(usage(['load', 'e', '--to', 'parquet:o', '--parquet-engine', 'duckdb'])).toMatch(
+      /^--parquet-engine: Invalid option: expected one of "parquet-wasm"\|"parquetjs-lite"/,
+    )
+    expect(usage(['load', 'e', '--to', 'parquet:o', '--load-id', '../x'])).toBe(
+      '--load-id: --load-id takes letters, digits, _ . - (at most 128)',
+    )
     expect(usage(['load', '--to', 'parquet:o'])).toBe('<export>: missing <export>: a file path, or - for stdin')
     expect(usage(['load', 'a', 'b', '--to', 'parquet:o'])).toBe('load takes one <export>, got 2')
     expect(usage(['inspect', 'e', '--to', 'parquet:o'])).toMatch(/Unknown option '--to'/)
-    expect(usage(['load', 'e', '--to', 'parquet:o', '--max-line-length', '1e6'])).toBe('--max-line-length: --max-line-length takes a whole number')
+    expect(usage(['load', 'e', '--to', 'parquet:o', '--max-line-length', '1e6'])).toBe(
+      '--max-line-length: --max-line-length takes a whole number',
+    )
     expect(usage(['load', 'e', '--to', 'parquet:out', '--to', 'ndjson:./out/'])).toBe('--to: each --to needs its own folder')
   })
 

@@ -1,6 +1,6 @@
-import { isValidLoadId } from '@labelpipe/core'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { isValidLoadId } from '@labelpipe/core'
 import { z } from 'zod'
 
 /** A `--to` target: `parquet:<dir>` or `ndjson:<dir>`. */

@@ -22,6 +22,11 @@ describe('formatProgressLine', () => {
   })
 
   it('formats byte counts', () => {
-    expect([formatBytes(512), formatBytes(2048), formatBytes(3 * 1024 ** 2), formatBytes(5 * 1024 ** 3)]).toEqual(['512 B', '2.0 KiB', '3.0 MiB', '5.00 GiB'])
+    expect([formatBytes(512), formatBytes(2048), formatBytes(3 * 1024 ** 2), formatBytes(5 * 1024 ** 3)]).toEqual([
+      '512 B',
+      '2.0 KiB',
+      '3.0 MiB',
+      '5.00 GiB',
+    ])
   })
 })

@@ -1,5 +1,5 @@
-import { isLabelpipeError } from '@labelpipe/core'
 import { readFileSync } from 'node:fs'
+import { isLabelpipeError } from '@labelpipe/core'
 import { type CliConfig, helpText, parseCommandLine } from './args.js'
 import { formatInspectReport, runInspect } from './commands/inspect.js'
 import { formatLoadSummary, runLoad } from './commands/load.js'

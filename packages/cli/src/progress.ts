@@ -1,5 +1,5 @@
-import type { PipelineProgress } from '@labelpipe/core'
 import type { Writable } from 'node:stream'
+import type { PipelineProgress } from '@labelpipe/core'
 import { formatProgressLine } from './format.js'
 
 /** A live progress line on a TTY (rewritten in place); nothing on a pipe or file, where the summary is enough. */

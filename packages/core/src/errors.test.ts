@@ -7,8 +7,16 @@ describe('LabelpipeError', () => {
       at: { file: 'export.ndjson', line: 50001, byteOffset: 7340112 },
       path: ['projects', 'p1', 'labels', 0, 'annotations', 'frames'],
     })
-    expect(error.message).toBe('export.ndjson line 50001 (byte 7340112): projects.p1.labels[0].annotations.frames: expected object, got array')
-    expect(error).toMatchObject({ code: 'LP_EXPORT_FORMAT', file: 'export.ndjson', line: 50001, byteOffset: 7340112, name: 'ExportFormatError' })
+    expect(error.message).toBe(
+      'export.ndjson line 50001 (byte 7340112): projects.p1.labels[0].annotations.frames: expected object, got array',
+    )
+    expect(error).toMatchObject({
+      code: 'LP_EXPORT_FORMAT',
+      file: 'export.ndjson',
+      line: 50001,
+      byteOffset: 7340112,
+      name: 'ExportFormatError',
+    })
   })
 
   it('is recognised by brand across copies, while subclasses keep prototype checks', () => {

@@ -52,6 +52,7 @@ export class LabelpipeError extends Error {
 
   static override [Symbol.hasInstance](instance: unknown): boolean {
     // Only the base class matches by brand; subclasses keep the ordinary prototype check.
+    // biome-ignore lint/complexity/noThisInStatic: the check depends on the class it is called on (base or subclass)
     if (this !== LabelpipeError) return Function.prototype[Symbol.hasInstance].call(this, instance)
     return typeof instance === 'object' && instance !== null && (instance as Record<symbol, unknown>)[kLabelpipeError] === true
   }

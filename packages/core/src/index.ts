@@ -1,3 +1,34 @@
+export type { LabelpipeErrorCode, LabelpipeErrorDetails } from './errors.js'
+export {
+  ExportFormatError,
+  InputError,
+  InvalidOptionError,
+  InvalidUtf8Error,
+  isLabelpipeError,
+  LabelpipeError,
+  LineTooLongError,
+  PipelineAbortedError,
+  SinkError,
+  StageError,
+  TooManyErrorsError,
+  TransformError,
+  UnsupportedFormatError,
+} from './errors.js'
+export { FanOutSink, fanOutSink } from './fan-out-sink.js'
+export type { DeadLetter, DeadLetterSink, LineageSource, RunFacts } from './load-run.js'
+export { isValidLoadId, newLoadId } from './load-run.js'
+export type {
+  PipelineProgress,
+  PipelineSource,
+  PipelineStage,
+  RunPipelineOptions,
+  SourceProgress,
+  StageFunction,
+  StageProgress,
+} from './pipeline.js'
+export { runPipeline } from './pipeline.js'
+export type { FieldPath, Located, Position } from './position.js'
+export { formatFieldPath, formatPosition } from './position.js'
 export type { ColumnMeta, ColumnType } from './schemas/columns.js'
 export { col, columnRegistry } from './schemas/columns.js'
 export type { CompiledValidator } from './schemas/compile-validator.js'
@@ -48,36 +79,5 @@ export {
   v2Project,
   v2Relationship,
 } from './schemas/v2-export.js'
-export type { LabelpipeErrorCode, LabelpipeErrorDetails } from './errors.js'
-export {
-  ExportFormatError,
-  InputError,
-  InvalidOptionError,
-  InvalidUtf8Error,
-  isLabelpipeError,
-  LabelpipeError,
-  LineTooLongError,
-  PipelineAbortedError,
-  SinkError,
-  StageError,
-  TooManyErrorsError,
-  TransformError,
-  UnsupportedFormatError,
-} from './errors.js'
-export type { FieldPath, Located, Position } from './position.js'
-export { formatFieldPath, formatPosition } from './position.js'
 export type { Batch, RecordStage } from './stage.js'
 export { composeStages, defaultBatchSize, runStage } from './stage.js'
-export type {
-  PipelineProgress,
-  PipelineSource,
-  PipelineStage,
-  RunPipelineOptions,
-  SourceProgress,
-  StageFunction,
-  StageProgress,
-} from './pipeline.js'
-export { runPipeline } from './pipeline.js'
-export type { DeadLetter, DeadLetterSink, LineageSource, RunFacts } from './load-run.js'
-export { isValidLoadId, newLoadId } from './load-run.js'
-export { FanOutSink, fanOutSink } from './fan-out-sink.js'

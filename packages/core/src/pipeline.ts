@@ -102,8 +102,7 @@ export async function runPipeline<T>(options: RunPipelineOptions<T>): Promise<Pi
   const onAbort = () => stopSource(signal.reason)
   signal.addEventListener('abort', onAbort, { once: true })
   sink.once('error', stopSource)
-  const timer =
-    onProgress === undefined ? undefined : setInterval(() => onProgress(snapshot(false)), options.progressIntervalMs ?? 250)
+  const timer = onProgress === undefined ? undefined : setInterval(() => onProgress(snapshot(false)), options.progressIntervalMs ?? 250)
   timer?.unref()
   try {
     await pipelineOf([counted(source.name, 0, source), ...stages, sink], { signal })

@@ -13,7 +13,13 @@ describe('runStage', () => {
   it('fans out, batches at batchSize and keeps each output at its input position', async () => {
     const double = runStage((n: number) => [n, n], 3)
     const out: Located<number>[][] = []
-    for await (const batch of double(batchesOf([{ value: 1, at: at(1) }, { value: 2, at: at(2) }]))) out.push([...batch])
+    for await (const batch of double(
+      batchesOf([
+        { value: 1, at: at(1) },
+        { value: 2, at: at(2) },
+      ]),
+    ))
+      out.push([...batch])
     expect(out.map((b) => b.map((r) => r.value))).toEqual([[1, 1, 2], [2]])
     expect(out[0]?.[2]?.at.line).toBe(2)
   })
@@ -37,7 +43,11 @@ describe('runStage', () => {
     const run = async () => {
       for await (const _ of failing(batchesOf([{ value: 1, at: at(7) }]))) void _
     }
-    await expect(run()).rejects.toMatchObject({ code: 'LP_TRANSFORM', line: 7, message: 'in.ndjson line 7 (byte 70): transform failed: boom' })
+    await expect(run()).rejects.toMatchObject({
+      code: 'LP_TRANSFORM',
+      line: 7,
+      message: 'in.ndjson line 7 (byte 70): transform failed: boom',
+    })
     await expect(run()).rejects.toBeInstanceOf(TransformError)
   })
 })

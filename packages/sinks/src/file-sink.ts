@@ -1,3 +1,6 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import {
   type Batch,
   isLabelpipeError,
@@ -8,9 +11,6 @@ import {
   type TableRow,
   tableNames,
 } from '@labelpipe/core'
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import type { z } from 'zod'
 import { assertNotCommitted, buildManifest, type LoadManifest, type ManifestFile, manifestFolder, writeManifest } from './manifest.js'
 import { integerOption, loadIdOption, optionalFunction, optionsSchema, requiredString, type SameShape } from './options.js'

@@ -1,6 +1,6 @@
-import { type LineageSource, type RunFacts, SinkError, type TableName, tableNames } from '@labelpipe/core'
 import { access, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { type LineageSource, type RunFacts, SinkError, type TableName, tableNames } from '@labelpipe/core'
 import { messageOf, PartFile, syncFolder } from './part-file.js'
 
 /** One committed data file, as listed in the manifest. */

@@ -44,7 +44,9 @@ export function optionsSchema<S extends z.ZodRawShape>(shape: S) {
   const known = Object.keys(shape).join(', ')
   return z.strictObject(shape, {
     error: (issue) =>
-      issue.code === 'unrecognized_keys' ? `is not an option of this sink (known: ${known})` : `must be an object, got ${describe(issue.input)}`,
+      issue.code === 'unrecognized_keys'
+        ? `is not an option of this sink (known: ${known})`
+        : `must be an object, got ${describe(issue.input)}`,
   })
 }
 

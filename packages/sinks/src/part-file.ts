@@ -1,7 +1,7 @@
-import { SinkError } from '@labelpipe/core'
 import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises'
 import { platform } from 'node:os'
 import { dirname, join } from 'node:path'
+import { SinkError } from '@labelpipe/core'
 
 /**
  * One output file of a run, owned by exactly one table writer. Bytes go to a `_`-prefixed temp name ending in

@@ -58,19 +58,24 @@ describe('LineScanner', () => {
       fc.constantFrom(Buffer.from([0xff]), Buffer.from([0xe2, 0x82]), Buffer.from([0xc3])),
     )
     fc.assert(
-      fc.property(fc.array(piece, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 6 }), fc.integer({ min: 1, max: 12 }), (pieces, rawCuts, max) => {
-        const input = Buffer.concat(pieces)
-        const cuts = rawCuts.map((c) => (input.length === 0 ? 0 : c % input.length))
-        const whole = scanAll(input, [], max)
-        const chunked = scanAll(input, cuts, max)
-        expect(chunked.forwarded.equals(whole.forwarded)).toBe(true)
-        expect(chunked.bad).toEqual(whole.bad)
-        // Every line reported invalid really is: re-decoding it strictly throws.
-        for (const bad of whole.bad.filter((b) => b.problem === 'invalid-utf8')) {
-          const line = input.subarray(bad.byteOffset, bad.byteOffset + bad.byteLength)
-          expect(() => new TextDecoder('utf-8', { fatal: true }).decode(line)).toThrow()
-        }
-      }),
+      fc.property(
+        fc.array(piece, { maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        fc.integer({ min: 1, max: 12 }),
+        (pieces, rawCuts, max) => {
+          const input = Buffer.concat(pieces)
+          const cuts = rawCuts.map((c) => (input.length === 0 ? 0 : c % input.length))
+          const whole = scanAll(input, [], max)
+          const chunked = scanAll(input, cuts, max)
+          expect(chunked.forwarded.equals(whole.forwarded)).toBe(true)
+          expect(chunked.bad).toEqual(whole.bad)
+          // Every line reported invalid really is: re-decoding it strictly throws.
+          for (const bad of whole.bad.filter((b) => b.problem === 'invalid-utf8')) {
+            const line = input.subarray(bad.byteOffset, bad.byteOffset + bad.byteLength)
+            expect(() => new TextDecoder('utf-8', { fatal: true }).decode(line)).toThrow()
+          }
+        },
+      ),
       { numRuns: 500 },
     )
   })

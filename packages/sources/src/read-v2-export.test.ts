@@ -1,10 +1,10 @@
-import type { Batch, DeadLetter, LabelpipeError, V2DataRow } from '@labelpipe/core'
-import fc from 'fast-check'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { gzipSync } from 'node:zlib'
+import type { Batch, DeadLetter, LabelpipeError, V2DataRow } from '@labelpipe/core'
+import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { readV2Export } from './read-v2-export.js'
 
@@ -20,7 +20,8 @@ afterEach(async () => {
 
 async function collect(batches: AsyncIterable<Batch<V2DataRow>>) {
   const out: { id: string; line: number; byteOffset: number }[] = []
-  for await (const batch of batches) for (const { value, at } of batch) out.push({ id: value.data_row.id, line: at.line, byteOffset: at.byteOffset })
+  for await (const batch of batches)
+    for (const { value, at } of batch) out.push({ id: value.data_row.id, line: at.line, byteOffset: at.byteOffset })
   return out
 }
 
@@ -100,14 +101,20 @@ describe('readV2Export', () => {
     expect(error.code).toBe('LP_EXPORT_FORMAT')
     expect(error.line).toBe(50_001)
     expect(error.byteOffset).toBe(lineStart)
-    expect(error.message).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} line 50001 \\(byte ${lineStart}\\): invalid JSON: .* \\(at byte ${lineStart + 24}\\)$`))
+    expect(error.message).toMatch(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} line 50001 \\(byte ${lineStart}\\): invalid JSON: .* \\(at byte ${lineStart + 24}\\)$`,
+      ),
+    )
   })
 
   it('names the zod path of a field of the wrong type', async () => {
     const file = join(dir, 'e.ndjson')
     await writeFile(file, `${row('a', ',"projects":{"p1":{"labels":[{"id":"l1","annotations":{"frames":[]}}]}}')}\n`)
     const error = await failure(readV2Export(file))
-    expect(error.message).toBe(`${file} line 1 (byte 0): projects.p1.labels[0].annotations.frames: Invalid input: expected record, received array`)
+    expect(error.message).toBe(
+      `${file} line 1 (byte 0): projects.p1.labels[0].annotations.frames: Invalid input: expected record, received array`,
+    )
   })
 
   it('fails on a truncated last line, after reading the complete ones', async () => {

@@ -1,3 +1,4 @@
+import { pipeline, Readable } from 'node:stream'
 import {
   type Batch,
   type DeadLetterSink,
@@ -16,7 +17,6 @@ import {
   type V2DataRow,
   v2DataRow,
 } from '@labelpipe/core'
-import { pipeline, Readable } from 'node:stream'
 import split2 from 'split2'
 import { z } from 'zod'
 import { detectExportFormat, detectionHeadBytes } from './detect-format.js'
@@ -46,7 +46,11 @@ export interface ReadV2ExportOptions {
 }
 
 const optionsSchema = z.object({
-  maxLineLength: z.number().int().positive().default(64 * 1024 * 1024),
+  maxLineLength: z
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
   maxErrors: z.number().int().nonnegative().default(0),
   deadLetters: z.custom<DeadLetterSink>((value) => typeof value === 'function').optional(),
   batchSize: z.number().int().positive().default(128),
@@ -167,7 +171,9 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
       lines.destroy()
     }
     if (this.#lines - this.#blankLines !== this.#records + this.#deadLetters) {
-      throw new Error(`labelpipe bug: ${this.#lines - this.#blankLines} lines but ${this.#records} records + ${this.#deadLetters} dead letters`)
+      throw new Error(
+        `labelpipe bug: ${this.#lines - this.#blankLines} lines but ${this.#records} records + ${this.#deadLetters} dead letters`,
+      )
     }
   }
 

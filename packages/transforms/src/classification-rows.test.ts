@@ -22,7 +22,13 @@ function shape(rows: readonly ClassificationRow[]) {
 }
 
 const q = (name: string, answer: object) => ({ feature_id: `ft-${name}`, feature_schema_id: `sc-${name}`, name, value: name, ...answer })
-const option = (name: string, classifications: object[] = []) => ({ feature_id: `fa-${name}`, feature_schema_id: `sa-${name}`, name, value: name, classifications })
+const option = (name: string, classifications: object[] = []) => ({
+  feature_id: `fa-${name}`,
+  feature_schema_id: `sa-${name}`,
+  name,
+  value: name,
+  classifications,
+})
 
 describe('classifications adjacency list', () => {
   it('numbers the image label depth-first, globals then each object, with parents, depth and path', () => {
@@ -68,9 +74,16 @@ describe('classifications adjacency list', () => {
   it('links every child to an earlier radio/checklist row one level up whose path prefixes its own', () => {
     const { rows } = flattenAnnotations({
       classifications: [
-        q('a', { checklist_answers: [option('x', [q('b', { radio_answer: option('y', [q('c', { text_answer: { content: 't' } })]) })]), option('z')] }),
+        q('a', {
+          checklist_answers: [
+            option('x', [q('b', { radio_answer: option('y', [q('c', { text_answer: { content: 't' } })]) })]),
+            option('z'),
+          ],
+        }),
       ],
-      objects: [{ feature_id: 'ob-1', classifications: [q('d', { radio_answer: option('w', [q('e', { checklist_answers: [option('v')] })]) })] }],
+      objects: [
+        { feature_id: 'ob-1', classifications: [q('d', { radio_answer: option('w', [q('e', { checklist_answers: [option('v')] })]) })] },
+      ],
     })
     expect(rows.map((c) => c.row_id)).toEqual([0, 1, 2, 3, 4, 5])
     const byId = new Map(rows.map((c) => [c.row_id, c]))
@@ -98,7 +111,12 @@ describe('classifications adjacency list', () => {
 
   it('gives an unanswered question one row with a null answer, counted', () => {
     const { rows, stats } = flattenAnnotations({
-      classifications: [q('empty_list', { checklist_answers: [] }), q('bare', {}), q('null_radio', { radio_answer: null }), q('after', { radio_answer: option('ok') })],
+      classifications: [
+        q('empty_list', { checklist_answers: [] }),
+        q('bare', {}),
+        q('null_radio', { radio_answer: null }),
+        q('after', { radio_answer: option('ok') }),
+      ],
     })
     expect(shape(rows)).toEqual([
       [0, null, null, 'global', 0, 'empty_list', 'checklist', null],
@@ -112,7 +130,9 @@ describe('classifications adjacency list', () => {
 
   it('writes every answer of a question that has several kinds, radio then checklist then text, counted once', () => {
     const { rows, stats } = flattenAnnotations({
-      classifications: [q('odd', { radio_answer: option('r'), checklist_answers: [option('c1'), option('c2')], text_answer: { content: 'free' } })],
+      classifications: [
+        q('odd', { radio_answer: option('r'), checklist_answers: [option('c1'), option('c2')], text_answer: { content: 'free' } }),
+      ],
     })
     expect(shape(rows)).toEqual([
       [0, null, null, 'global', 0, 'odd/r', 'radio', 'r'],
@@ -143,7 +163,9 @@ describe('classifications adjacency list', () => {
         {
           name: 'tone',
           message_id: 'msg-1',
-          conversational_checklist_answers: [{ name: 'polite', feature_id: 'fa-polite', classifications: [{ name: 'why', text_answer: { content: 'says please' } }] }],
+          conversational_checklist_answers: [
+            { name: 'polite', feature_id: 'fa-polite', classifications: [{ name: 'why', text_answer: { content: 'says please' } }] },
+          ],
         },
         { name: 'summary', message_id: 'msg-2', conversational_text_answer: { content: 'resolved' } },
         { name: 'topic', message_id: 'msg-3', radio_answer: { name: 'billing' } },
@@ -164,7 +186,10 @@ describe('classifications adjacency list', () => {
   it('restarts row ids at 0 for each label', () => {
     const flatten = flattenDataRows({ loadId: 'test', source: 'v2' })
     const label = (id: string) => ({ id, annotations: { classifications: [q('a', { radio_answer: option('b') })] } })
-    const record = v2DataRow.parse({ data_row: { id: 'dr-1' }, projects: { p1: { labels: [label('l1'), label('l2')] }, p2: { labels: [label('l3')] } } })
+    const record = v2DataRow.parse({
+      data_row: { id: 'dr-1' },
+      projects: { p1: { labels: [label('l1'), label('l2')] }, p2: { labels: [label('l3')] } },
+    })
     expect(classificationsOf(flatten(record, at)).map((c) => [c.label_id, c.row_id])).toEqual([
       ['l1', 0],
       ['l2', 0],

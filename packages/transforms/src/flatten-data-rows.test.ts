@@ -142,7 +142,11 @@ describe('image fixture', () => {
       [5, 'weather', 'enum'],
       [6, 'shootDate', 'string'],
     ])
-    expect(metadata[1]).toMatchObject({ value_text: '2023-05-01T12:30:00.000Z', value_datetime: Date.UTC(2023, 4, 1, 12, 30), value_number: null })
+    expect(metadata[1]).toMatchObject({
+      value_text: '2023-05-01T12:30:00.000Z',
+      value_datetime: Date.UTC(2023, 4, 1, 12, 30),
+      value_number: null,
+    })
     expect(metadata[2]).toMatchObject({ value_text: null, value_number: 35.5 })
     expect(metadata[3]).toEqual({
       data_row_id: 'dr-image-1',
@@ -176,7 +180,15 @@ describe('image fixture', () => {
         value: 'https://storage.example.com/street/kobe-001-depth.png',
         ...lineage,
       },
-      { data_row_id: 'dr-image-1', ordinal: 1, attachment_id: null, type: 'TEXT', name: 'note', value: 'Shot at noon from the bridge', ...lineage },
+      {
+        data_row_id: 'dr-image-1',
+        ordinal: 1,
+        attachment_id: null,
+        type: 'TEXT',
+        name: 'note',
+        value: 'Shot at noon from the bridge',
+        ...lineage,
+      },
     ])
   })
 
@@ -315,7 +327,12 @@ describe('image fixture', () => {
       geometry: null,
       ...lineage,
     })
-    expect(only(objects, (o) => o.feature_id === 'ft-point-1')).toMatchObject({ point_x: 100.5, point_y: 200, bbox_top: null, geometry: null })
+    expect(only(objects, (o) => o.feature_id === 'ft-point-1')).toMatchObject({
+      point_x: 100.5,
+      point_y: 200,
+      bbox_top: null,
+      geometry: null,
+    })
     const polygon = only(objects, (o) => o.feature_id === 'ft-poly-1')
     expect(JSON.parse(polygon.geometry ?? '')).toEqual({
       polygon: [
@@ -459,8 +476,16 @@ describe('video fixture', () => {
       // 3 + 1 global, and visibility at frame 5.
       classifications: 5,
     })
-    expect(rowsOf(rows, 'data_rows')[0]).toMatchObject({ media_type: 'video', width: 1280, height: 720, frame_rate: 29.97, frame_count: 300 })
-    expect(rowsOf(rows, 'classifications').map((c) => [c.label_id, c.row_id, c.parent_row_id, c.depth, c.scope, c.frame, c.path, c.answer])).toEqual([
+    expect(rowsOf(rows, 'data_rows')[0]).toMatchObject({
+      media_type: 'video',
+      width: 1280,
+      height: 720,
+      frame_rate: 29.97,
+      frame_count: 300,
+    })
+    expect(
+      rowsOf(rows, 'classifications').map((c) => [c.label_id, c.row_id, c.parent_row_id, c.depth, c.scope, c.frame, c.path, c.answer]),
+    ).toEqual([
       ['lb-video-1', 0, null, 0, 'global', null, 'weather/rain', 'rain'],
       ['lb-video-1', 1, 0, 1, 'global', null, 'weather/rain/road_condition/wet', 'wet'],
       ['lb-video-1', 2, null, 0, 'global', null, 'summary', 'Two cars, light turns red'],
@@ -489,7 +514,16 @@ describe('dicom fixture', () => {
   const { rows } = flattenFixture('dicom')
 
   it('emits the global classification and the grouped label expanded', () => {
-    expect(countsOf(rows)).toEqual({ data_rows: 1, project_data_rows: 1, labels: 1, classifications: 1, objects: 1, frame_objects: 1, segments: 1, key_frames: 2 })
+    expect(countsOf(rows)).toEqual({
+      data_rows: 1,
+      project_data_rows: 1,
+      labels: 1,
+      classifications: 1,
+      objects: 1,
+      frame_objects: 1,
+      segments: 1,
+      key_frames: 2,
+    })
     expect(rowsOf(rows, 'data_rows')[0]).toMatchObject({ media_type: 'application', mime_type: 'application/dicom', frame_count: 120 })
     expect(rowsOf(rows, 'classifications')[0]).toMatchObject({
       label_id: 'lb-dicom-1',
@@ -539,7 +573,9 @@ describe('unknown-kind fixture', () => {
   })
 
   it('puts unknown kinds and keys, untyped geometry and uncaptured extras into geometry', () => {
-    const geometries = Object.fromEntries(rowsOf(rows, 'objects').map((o) => [o.feature_id, o.geometry === null ? null : JSON.parse(o.geometry)]))
+    const geometries = Object.fromEntries(
+      rowsOf(rows, 'objects').map((o) => [o.feature_id, o.geometry === null ? null : JSON.parse(o.geometry)]),
+    )
     expect(geometries).toEqual({
       'ft-cuboid-1': {
         cuboid: {
@@ -554,7 +590,19 @@ describe('unknown-kind fixture', () => {
         },
         rotation: 12.5,
       },
-      'ft-geo-1': { geojson: { type: 'Polygon', coordinates: [[[-99.21, 19.4], [-99.2, 19.4], [-99.2, 19.41], [-99.21, 19.4]]] } },
+      'ft-geo-1': {
+        geojson: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [-99.21, 19.4],
+              [-99.2, 19.4],
+              [-99.2, 19.41],
+              [-99.21, 19.4],
+            ],
+          ],
+        },
+      },
       'ft-box-unit': { bounding_box: { top: 1, left: 2, height: 3, width: 4, unit: 'POINTS' }, page_number: 3000000000 },
       'ft-token-1': { location: { start: 3, end: 9, token: 'crates' } },
     })
@@ -614,7 +662,10 @@ describe('flattenDataRows', () => {
 
   it('keeps int columns at the 32-bit bounds and nulls one past them', () => {
     const flatten = flattenDataRows({ loadId, source: 'v2' })
-    const record = v2DataRow.parse({ data_row: { id: 'dr-1' }, media_attributes: { width: 2147483647, height: -2147483648, frame_count: 2147483648 } })
+    const record = v2DataRow.parse({
+      data_row: { id: 'dr-1' },
+      media_attributes: { width: 2147483647, height: -2147483648, frame_count: 2147483648 },
+    })
     const [dataRow] = flatten(record, { file: '-', line: 1, byteOffset: 0 })
     expect(dataRow?.row).toMatchObject({ width: 2147483647, height: -2147483648, frame_count: null })
     expect(flatten.stats.invalidIntegers).toEqual({ 'data_rows.frame_count': 1 })

@@ -73,7 +73,11 @@ export function flattenDataRows(options: FlattenOptions): DataRowFlattener {
   return Object.assign(flatten, { stats: env.stats as FlattenStats })
 }
 
-function* rowsThenFrames(out: readonly TableRow[], frameLabels: readonly FrameLabel[], env: FlattenEnv): Generator<TableRow, void, undefined> {
+function* rowsThenFrames(
+  out: readonly TableRow[],
+  frameLabels: readonly FrameLabel[],
+  env: FlattenEnv,
+): Generator<TableRow, void, undefined> {
   for (let i = 0; i < out.length; i++) yield out[i] as TableRow
   for (const label of frameLabels) yield* expandFrameLabel(label, env)
 }

@@ -2,7 +2,16 @@
 // consistency checks and odd shapes of frames-edge-cases.ndjson, interpolation against hand-computed values,
 // and laziness on a million-frame label.
 import { readFileSync } from 'node:fs'
-import { type Batch, type Located, runStage, type TableName, type TableRow, type TableRowOf, type V2DataRow, v2DataRow } from '@labelpipe/core'
+import {
+  type Batch,
+  type Located,
+  runStage,
+  type TableName,
+  type TableRow,
+  type TableRowOf,
+  type V2DataRow,
+  v2DataRow,
+} from '@labelpipe/core'
 import { describe, expect, it } from 'vitest'
 import { type FlattenOptions, flattenDataRows } from './flatten-data-rows.js'
 
@@ -24,18 +33,63 @@ function rowsOf<T extends TableName>(rows: readonly TableRow[], table: T): Table
 
 const noBox = { bbox_top: null, bbox_left: null, bbox_height: null, bbox_width: null }
 const noPoint = { point_x: null, point_y: null }
-const noTypedGeometry = { ...noBox, ...noPoint, page: null, text_start: null, text_end: null, message_id: null, mask_url: null, geometry: null }
+const noTypedGeometry = {
+  ...noBox,
+  ...noPoint,
+  page: null,
+  text_start: null,
+  text_end: null,
+  message_id: null,
+  mask_url: null,
+  geometry: null,
+}
 
 describe('video fixture, expanded', () => {
   const { rows, stats } = flattenLines('video')
 
   it('emits one frame_objects row per exported (label, frame, feature), typed bbox/point, polylines in geometry', () => {
-    const car = { label_id: 'lb-video-1', feature_id: 'ft-car-1', group_name: '', data_row_id: 'dr-video-1', schema_id: 'sc-car', name: 'car' }
-    const ped = { label_id: 'lb-video-2', feature_id: 'ft-ped-1', group_name: '', data_row_id: 'dr-video-1', schema_id: 'sc-crossing', name: 'crossing_path' }
+    const car = {
+      label_id: 'lb-video-1',
+      feature_id: 'ft-car-1',
+      group_name: '',
+      data_row_id: 'dr-video-1',
+      schema_id: 'sc-car',
+      name: 'car',
+    }
+    const ped = {
+      label_id: 'lb-video-2',
+      feature_id: 'ft-ped-1',
+      group_name: '',
+      data_row_id: 'dr-video-1',
+      schema_id: 'sc-crossing',
+      name: 'crossing_path',
+    }
     const kind = { annotation_kind: 'VideoBoundingBox', keyframe: true, interpolated: false }
     expect(rowsOf(rows, 'frame_objects')).toEqual([
-      { ...car, frame: 1, ...kind, bbox_top: 300, bbox_left: 100, bbox_height: 80, bbox_width: 160, ...noPoint, geometry: null, ...lineage },
-      { ...car, frame: 5, ...kind, bbox_top: 310, bbox_left: 140, bbox_height: 80, bbox_width: 160, ...noPoint, geometry: null, ...lineage },
+      {
+        ...car,
+        frame: 1,
+        ...kind,
+        bbox_top: 300,
+        bbox_left: 100,
+        bbox_height: 80,
+        bbox_width: 160,
+        ...noPoint,
+        geometry: null,
+        ...lineage,
+      },
+      {
+        ...car,
+        frame: 5,
+        ...kind,
+        bbox_top: 310,
+        bbox_left: 140,
+        bbox_height: 80,
+        bbox_width: 160,
+        ...noPoint,
+        geometry: null,
+        ...lineage,
+      },
       {
         label_id: 'lb-video-1',
         frame: 5,
@@ -54,16 +108,60 @@ describe('video fixture, expanded', () => {
         ...lineage,
       },
       // Key frames given as a list ([2, 9]): both frames are key frames.
-      { ...ped, frame: 2, annotation_kind: 'VideoPolyline', keyframe: true, interpolated: false, ...noBox, ...noPoint, geometry: '{"line":[{"x":10,"y":700},{"x":60,"y":650}]}', ...lineage },
-      { ...ped, frame: 9, annotation_kind: 'VideoPolyline', keyframe: true, interpolated: false, ...noBox, ...noPoint, geometry: '{"line":[{"x":30,"y":690},{"x":90,"y":640}]}', ...lineage },
+      {
+        ...ped,
+        frame: 2,
+        annotation_kind: 'VideoPolyline',
+        keyframe: true,
+        interpolated: false,
+        ...noBox,
+        ...noPoint,
+        geometry: '{"line":[{"x":10,"y":700},{"x":60,"y":650}]}',
+        ...lineage,
+      },
+      {
+        ...ped,
+        frame: 9,
+        annotation_kind: 'VideoPolyline',
+        keyframe: true,
+        interpolated: false,
+        ...noBox,
+        ...noPoint,
+        geometry: '{"line":[{"x":30,"y":690},{"x":90,"y":640}]}',
+        ...lineage,
+      },
     ])
   })
 
   it('emits segments and key_frames one to one with the maps, key frames from a map or a list', () => {
     expect(rowsOf(rows, 'segments')).toEqual([
-      { label_id: 'lb-video-1', feature_id: 'ft-car-1', group_name: '', start_frame: 1, end_frame: 5, data_row_id: 'dr-video-1', ...lineage },
-      { label_id: 'lb-video-1', feature_id: 'ft-light-1', group_name: '', start_frame: 5, end_frame: 5, data_row_id: 'dr-video-1', ...lineage },
-      { label_id: 'lb-video-2', feature_id: 'ft-ped-1', group_name: '', start_frame: 2, end_frame: 9, data_row_id: 'dr-video-1', ...lineage },
+      {
+        label_id: 'lb-video-1',
+        feature_id: 'ft-car-1',
+        group_name: '',
+        start_frame: 1,
+        end_frame: 5,
+        data_row_id: 'dr-video-1',
+        ...lineage,
+      },
+      {
+        label_id: 'lb-video-1',
+        feature_id: 'ft-light-1',
+        group_name: '',
+        start_frame: 5,
+        end_frame: 5,
+        data_row_id: 'dr-video-1',
+        ...lineage,
+      },
+      {
+        label_id: 'lb-video-2',
+        feature_id: 'ft-ped-1',
+        group_name: '',
+        start_frame: 2,
+        end_frame: 9,
+        data_row_id: 'dr-video-1',
+        ...lineage,
+      },
     ])
     expect(rowsOf(rows, 'key_frames').map((k) => [k.label_id, k.feature_id, k.group_name, k.frame, k.is_keyframe])).toEqual([
       ['lb-video-1', 'ft-car-1', '', 1, true],
@@ -101,8 +199,24 @@ describe('video fixture, expanded', () => {
         ...noTypedGeometry,
         ...lineage,
       },
-      expect.objectContaining({ label_id: 'lb-video-1', feature_id: 'ft-light-1', name: 'traffic_light', first_frame: 5, last_frame: 5, frame_count: 1, keyframe_count: 1 }),
-      expect.objectContaining({ label_id: 'lb-video-2', feature_id: 'ft-ped-1', annotation_kind: 'VideoPolyline', first_frame: 2, last_frame: 9, frame_count: 2, keyframe_count: 2 }),
+      expect.objectContaining({
+        label_id: 'lb-video-1',
+        feature_id: 'ft-light-1',
+        name: 'traffic_light',
+        first_frame: 5,
+        last_frame: 5,
+        frame_count: 1,
+        keyframe_count: 1,
+      }),
+      expect.objectContaining({
+        label_id: 'lb-video-2',
+        feature_id: 'ft-ped-1',
+        annotation_kind: 'VideoPolyline',
+        first_frame: 2,
+        last_frame: 9,
+        frame_count: 2,
+        keyframe_count: 2,
+      }),
     ])
   })
 
@@ -167,12 +281,36 @@ describe('dicom fixture, expanded', () => {
       },
     ])
     expect(rowsOf(rows, 'segments')).toEqual([
-      { label_id: 'lb-dicom-1', feature_id: 'ft-lesion-1', group_name: 'Axial', start_frame: 3, end_frame: 4, data_row_id: 'dr-dicom-1', ...lineage },
+      {
+        label_id: 'lb-dicom-1',
+        feature_id: 'ft-lesion-1',
+        group_name: 'Axial',
+        start_frame: 3,
+        end_frame: 4,
+        data_row_id: 'dr-dicom-1',
+        ...lineage,
+      },
     ])
     // Empty Sagittal/Coronal maps make no rows and no track.
     expect(rowsOf(rows, 'key_frames')).toEqual([
-      { label_id: 'lb-dicom-1', feature_id: 'ft-lesion-1', group_name: 'Axial', frame: 3, is_keyframe: true, data_row_id: 'dr-dicom-1', ...lineage },
-      { label_id: 'lb-dicom-1', feature_id: 'ft-lesion-1', group_name: 'Axial', frame: 4, is_keyframe: false, data_row_id: 'dr-dicom-1', ...lineage },
+      {
+        label_id: 'lb-dicom-1',
+        feature_id: 'ft-lesion-1',
+        group_name: 'Axial',
+        frame: 3,
+        is_keyframe: true,
+        data_row_id: 'dr-dicom-1',
+        ...lineage,
+      },
+      {
+        label_id: 'lb-dicom-1',
+        feature_id: 'ft-lesion-1',
+        group_name: 'Axial',
+        frame: 4,
+        is_keyframe: false,
+        data_row_id: 'dr-dicom-1',
+        ...lineage,
+      },
     ])
     expect(rowsOf(rows, 'objects')).toEqual([
       {
@@ -265,7 +403,17 @@ describe('frames-edge-cases fixture: consistency checks, counted and loaded', ()
   })
 
   it('numbers frame and object-frame classifications after the globals, nested answers included', () => {
-    const shape = (c: TableRowOf<'classifications'>) => [c.label_id, c.row_id, c.parent_row_id, c.parent_feature_id, c.scope, c.frame, c.group_name, c.depth, c.path]
+    const shape = (c: TableRowOf<'classifications'>) => [
+      c.label_id,
+      c.row_id,
+      c.parent_row_id,
+      c.parent_feature_id,
+      c.scope,
+      c.frame,
+      c.group_name,
+      c.depth,
+      c.path,
+    ]
     expect(rowsOf(rows, 'classifications').map(shape)).toEqual([
       ['lb-video-edge', 0, null, null, 'frame', 10, null, 0, 'lighting/dark'],
       ['lb-video-edge', 1, null, null, 'frame', 10, null, 0, 'lighting/glare'],
@@ -279,7 +427,16 @@ describe('frames-edge-cases fixture: consistency checks, counted and loaded', ()
   })
 
   it('gives one objects row per feature: a segment-only feature with nulls, a feature in two planes without a group', () => {
-    const shape = (o: TableRowOf<'objects'>) => [o.label_id, o.feature_id, o.name, o.group_name, o.first_frame, o.last_frame, o.frame_count, o.keyframe_count]
+    const shape = (o: TableRowOf<'objects'>) => [
+      o.label_id,
+      o.feature_id,
+      o.name,
+      o.group_name,
+      o.first_frame,
+      o.last_frame,
+      o.frame_count,
+      o.keyframe_count,
+    ]
     expect(rowsOf(rows, 'objects').map(shape)).toEqual([
       ['lb-video-edge', 'ft-box', 'box', null, 10, 30, 4, 3],
       ['lb-video-edge', 'ft-pt', 'pt', null, 10, 14, 2, 2],
@@ -317,7 +474,9 @@ describe('exported keys that name Object.prototype members', () => {
     }
     const flatten = flattenDataRows({ loadId, source: 'v2' })
     const rows = [...flatten(v2DataRow.parse(line), at)]
-    expect(rowsOf(rows, 'frame_objects').map((f) => [f.feature_id, f.group_name, f.frame, f.keyframe, f.point_x])).toEqual([['constructor', 'Axial', 1, true, 1]])
+    expect(rowsOf(rows, 'frame_objects').map((f) => [f.feature_id, f.group_name, f.frame, f.keyframe, f.point_x])).toEqual([
+      ['constructor', 'Axial', 1, true, 1],
+    ])
     expect(rowsOf(rows, 'segments').map((r) => [r.feature_id, r.start_frame])).toEqual([['toString', 1]])
     expect(rowsOf(rows, 'objects').map((o) => [o.feature_id, o.group_name, o.frame_count])).toEqual([
       ['constructor', 'Axial', 1],
@@ -366,9 +525,18 @@ describe('interpolate option', () => {
       ...lineage,
     })
     // The polyline of lb-video-2 (frames 2 and 9) is not interpolated.
-    expect(rowsOf(rows, 'frame_objects').filter((f) => f.feature_id === 'ft-ped-1').map((f) => f.frame)).toEqual([2, 9])
+    expect(
+      rowsOf(rows, 'frame_objects')
+        .filter((f) => f.feature_id === 'ft-ped-1')
+        .map((f) => f.frame),
+    ).toEqual([2, 9])
     expect(stats).toMatchObject({ interpolatedFrameObjects: 3, gapsNotInterpolated: 1 })
-    expect(rowsOf(rows, 'objects').find((o) => o.feature_id === 'ft-car-1')).toMatchObject({ first_frame: 1, last_frame: 5, frame_count: 5, keyframe_count: 2 })
+    expect(rowsOf(rows, 'objects').find((o) => o.feature_id === 'ft-car-1')).toMatchObject({
+      first_frame: 1,
+      last_frame: 5,
+      frame_count: 5,
+      keyframe_count: 2,
+    })
   })
 
   it('fills boxes and points inside a segment only, never across segments nor for exported frames', () => {
@@ -405,7 +573,9 @@ describe('interpolate option', () => {
  */
 function millionFrameRecord(frames: number): { record: V2DataRow; reads: () => number } {
   let reads = 0
-  const objects = { 'ft-1': { feature_id: 'ft-1', annotation_kind: 'VideoBoundingBox', bounding_box: { top: 1, left: 2, height: 3, width: 4 } } }
+  const objects = {
+    'ft-1': { feature_id: 'ft-1', annotation_kind: 'VideoBoundingBox', bounding_box: { top: 1, left: 2, height: 3, width: 4 } },
+  }
   const frame = {
     get objects() {
       reads++

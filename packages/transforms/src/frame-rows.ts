@@ -144,7 +144,14 @@ function* frameRows(
 }
 
 /** One frame object as exported: the typed bbox/point columns and the rest in geometry, as objects does. */
-function frameObjectRow(track: GroupTrack, featureId: string, object: V2Object, frame: number, keyframe: boolean, root: FrameRoot): TableRow {
+function frameObjectRow(
+  track: GroupTrack,
+  featureId: string,
+  object: V2Object,
+  frame: number,
+  keyframe: boolean,
+  root: FrameRoot,
+): TableRow {
   const env = root.env
   const kind = annotationKind(object, env)
   const feature = track.feature

@@ -76,7 +76,13 @@ export class GroupTrack {
   readonly #cover: number[]
   #cursor = 0
 
-  constructor(feature: FeatureTrack, groupName: string, ranges: readonly FrameRange[] | null, keyFrames: KeyFrames | null, env: FlattenEnv) {
+  constructor(
+    feature: FeatureTrack,
+    groupName: string,
+    ranges: readonly FrameRange[] | null,
+    keyFrames: KeyFrames | null,
+    env: FlattenEnv,
+  ) {
     this.feature = feature
     this.groupName = groupName
     this.segments = ranges === null ? [] : sortedSegments(ranges, env)
@@ -97,8 +103,7 @@ export class GroupTrack {
   isKeyFrame(key: string, frame: number): boolean {
     const map = this.keyMap
     if (map !== null) return map[key] === true
-    const list = this.keyList
-    return list !== null && list.has(frame)
+    return this.keyList?.has(frame) === true
   }
 
   /**
@@ -150,7 +155,13 @@ export class LabelTracks {
       feature.groupName = null
       this.#env.stats.tracksInSeveralGroups++
     }
-    const track = new GroupTrack(feature, groupName, this.#rangesOf(groupName, featureId), this.#keyFramesOf(groupName, featureId), this.#env)
+    const track = new GroupTrack(
+      feature,
+      groupName,
+      this.#rangesOf(groupName, featureId),
+      this.#keyFramesOf(groupName, featureId),
+      this.#env,
+    )
     tracks.set(featureId, track)
     return track
   }

@@ -34,7 +34,11 @@ describe('objects: typed columns and geometry', () => {
       { feature_id: 'f1', annotation_kind: 'ImageBoundingBox', bounding_box: { top: 1, left: 2, height: 3, width: 4 } },
       { feature_id: 'f2', annotation_kind: 'ImagePoint', point: { x: 5, y: 6 } },
       { feature_id: 'f3', annotation_kind: 'TextEntity', location: { start: 0, end: 8 } },
-      { feature_id: 'f4', annotation_kind: 'ConversationalTextEntity', conversational_location: { message_id: '0', location: { start: 0, end: 8 } } },
+      {
+        feature_id: 'f4',
+        annotation_kind: 'ConversationalTextEntity',
+        conversational_location: { message_id: '0', location: { start: 0, end: 8 } },
+      },
       { feature_id: 'f5', annotation_kind: 'ConversationalTextEntity', conversational_location: { message_id: '1' } },
       { feature_id: 'f6', annotation_kind: 'DocumentBoundingBox', page_number: 2, bounding_box: { top: 1, left: 2, height: 3, width: 4 } },
     )
@@ -62,7 +66,9 @@ describe('objects: typed columns and geometry', () => {
     expect(objects[1]).toMatchObject({ text_start: 0, text_end: null })
     expect(geometryOf(objects[1])).toEqual({ location: { start: 0, end: 3000000000 } })
     expect(objects[2]).toMatchObject({ message_id: 'm', text_start: 1, text_end: 2 })
-    expect(geometryOf(objects[2])).toEqual({ conversational_location: { message_id: 'm', location: { start: 1, end: 2 }, speaker: 'agent' } })
+    expect(geometryOf(objects[2])).toEqual({
+      conversational_location: { message_id: 'm', location: { start: 1, end: 2 }, speaker: 'agent' },
+    })
     expect(stats.invalidIntegers).toEqual({ 'objects.text_end': 1 })
   })
 
@@ -80,7 +86,9 @@ describe('objects: typed columns and geometry', () => {
     // Core's schema requires start/end today, so this record skips validation; the flattener must not
     // depend on it (see README, needs from core).
     const record = recordWith({
-      objects: [{ feature_id: 'f1', annotation_kind: 'DocumentEntityToken', location: { groups: [{ id: 'g', page_number: 1, tokens: ['t1'] }] } }],
+      objects: [
+        { feature_id: 'f1', annotation_kind: 'DocumentEntityToken', location: { groups: [{ id: 'g', page_number: 1, tokens: ['t1'] }] } },
+      ],
     }) as V2DataRow
     const { objects, stats } = flattenRecord(record)
     expect(objects[0]).toMatchObject({ text_start: null, text_end: null, annotation_kind: 'DocumentEntityToken' })
@@ -99,7 +107,14 @@ describe('objects: typed columns and geometry', () => {
   })
 
   it('skips known keys exported as null, but keeps unknown keys even when null, counting them', () => {
-    const { objects, stats } = flattenObjects({ feature_id: 'f1', polygon: null, bounding_box: null, page_number: null, extra: null, more: { a: 1 } })
+    const { objects, stats } = flattenObjects({
+      feature_id: 'f1',
+      polygon: null,
+      bounding_box: null,
+      page_number: null,
+      extra: null,
+      more: { a: 1 },
+    })
     expect(objects[0]).toMatchObject({ bbox_top: null, page: null })
     expect(geometryOf(objects[0])).toEqual({ extra: null, more: { a: 1 } })
     expect(stats.unknownObjectKeys).toEqual({ extra: 1, more: 1 })
@@ -133,7 +148,13 @@ describe('relationships', () => {
       v2DataRow.parse(
         recordWith({
           relationships: [
-            { name: 'a', source: 's-top', target: 't-top', type: 'bidirectional', relationship: { source: 's-in', target: 't-in', type: 'unidirectional' } },
+            {
+              name: 'a',
+              source: 's-top',
+              target: 't-top',
+              type: 'bidirectional',
+              relationship: { source: 's-in', target: 't-in', type: 'unidirectional' },
+            },
             { name: 'b', feature_id: 'ft-b', relationship: { source: 's', target: 't' } },
             { name: 'c' },
           ],

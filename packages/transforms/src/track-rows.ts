@@ -1,7 +1,7 @@
 import type { TableRow, V2Annotations } from '@labelpipe/core'
 import { type FlattenEnv, frameNumber } from './column-values.js'
-import type { FrameLabel } from './frame-rows.js'
 import { countKey } from './flatten-stats.js'
+import type { FrameLabel } from './frame-rows.js'
 import { type FrameRange, type GroupTrack, isFlatKeyFrames, isKeyFrameList, type KeyFrames, type LabelTracks } from './frame-tracks.js'
 
 // The per-track tables of a frame label: segments and key_frames (one row per entry of their maps, bounded
@@ -15,7 +15,12 @@ type KeyFrameMap = NonNullable<V2Annotations['key_frame_feature_map']>
  * segments: one row per exported range, per feature in map order, ranges by start (GroupTrack keeps the
  * valid ones sorted; invalid numbers and repeated starts are counted there, start > end loads as is).
  */
-export function* segmentRows(segments: Segments, tracks: LabelTracks, label: FrameLabel, env: FlattenEnv): Generator<TableRow, void, undefined> {
+export function* segmentRows(
+  segments: Segments,
+  tracks: LabelTracks,
+  label: FrameLabel,
+  env: FlattenEnv,
+): Generator<TableRow, void, undefined> {
   for (const key in segments) {
     const value = segments[key]
     if (value == null) continue
@@ -59,7 +64,12 @@ function segmentRow(track: GroupTrack, range: FrameRange, label: FrameLabel, env
  * a listed frame is a key frame (is_keyframe true). Entries that no segment of the feature covers are
  * counted (keyFramesOutsideSegments) and loaded.
  */
-export function* keyFrameRows(map: KeyFrameMap, tracks: LabelTracks, label: FrameLabel, env: FlattenEnv): Generator<TableRow, void, undefined> {
+export function* keyFrameRows(
+  map: KeyFrameMap,
+  tracks: LabelTracks,
+  label: FrameLabel,
+  env: FlattenEnv,
+): Generator<TableRow, void, undefined> {
   for (const featureId in map) {
     const value = map[featureId]
     if (value == null) continue
@@ -71,7 +81,8 @@ export function* keyFrameRows(map: KeyFrameMap, tracks: LabelTracks, label: Fram
     const byGroup = value as Readonly<Record<string, KeyFrames>>
     for (const groupName in byGroup) {
       const frames = byGroup[groupName]
-      if (frames != null && !isEmpty(frames)) yield* keyFramesOf(tracks.track(tracks.group(groupName), groupName, featureId), frames, label, env)
+      if (frames != null && !isEmpty(frames))
+        yield* keyFramesOf(tracks.track(tracks.group(groupName), groupName, featureId), frames, label, env)
     }
   }
 }

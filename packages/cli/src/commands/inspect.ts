@@ -1,16 +1,7 @@
-import {
-  type Batch,
-  type DeadLetter,
-  newLoadId,
-  runPipeline,
-  runStage,
-  type TableName,
-  type TableRow,
-  tableNames,
-} from '@labelpipe/core'
+import { Writable } from 'node:stream'
+import { type Batch, type DeadLetter, newLoadId, runPipeline, runStage, type TableName, type TableRow, tableNames } from '@labelpipe/core'
 import { readV2Export } from '@labelpipe/sources'
 import { type FlattenStats, flattenDataRows } from '@labelpipe/transforms'
-import { Writable } from 'node:stream'
 import type { InspectConfig } from '../args.js'
 import { formatBytes, formatCount, formatTable } from '../format.js'
 import type { CliIo } from '../io.js'

@@ -1,5 +1,5 @@
-import fc from 'fast-check'
 import { readdirSync, readFileSync } from 'node:fs'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { compileValidator } from './compile-validator.js'
@@ -18,7 +18,7 @@ const fixtureRows: unknown[] = readdirSync(fixtureDir)
 /** Every (path, value) inside a JSON value, so a mutation can target any depth. */
 function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   const out: (string | number)[][] = [prefix]
-  if (Array.isArray(value)) value.forEach((item, i) => out.push(...paths(item, [...prefix, i])))
+  if (Array.isArray(value)) for (const [i, item] of value.entries()) out.push(...paths(item, [...prefix, i]))
   else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]))
   return out
 }
@@ -59,7 +59,10 @@ describe('compileValidator', () => {
     const schema = z.looseObject({
       int: z.number().int().min(-2).max(2).optional(),
       exclusive: z.number().gt(0).lt(1).optional(),
-      date: z.string().refine((s) => !Number.isNaN(Date.parse(s))).nullish(),
+      date: z
+        .string()
+        .refine((s) => !Number.isNaN(Date.parse(s)))
+        .nullish(),
       pair: z.tuple([z.number(), z.string()]).optional(),
       either: z.union([z.boolean(), z.array(z.number())]).optional(),
       map: z.record(z.string(), z.object({ n: z.number() })).optional(),

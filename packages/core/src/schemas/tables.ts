@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { type ColumnMeta, columnRegistry, col } from './columns.js'
+import { type ColumnMeta, col, columnRegistry } from './columns.js'
 
 // The warehouse tables of docs/schema.md, column for column and in the same order; names are contracts.
 // Every table ends with the lineage columns `_load_id` and `_source` (schema.md principle 6).

@@ -17,7 +17,6 @@ const timestamp = z
 export const point = z.looseObject({ x: z.number(), y: z.number() })
 export const boundingBox = z.looseObject({ top: z.number(), left: z.number(), height: z.number(), width: z.number() })
 
-
 // The recursive pair is typed by hand, as zod's docs advise for recursion: inferred through getters, the
 // type is re-expanded at every use in other packages until TypeScript gives up ("excessively deep").
 interface V2AnswerFields {

@@ -1,9 +1,9 @@
-import { type DeadLetter, type DeadLetterSink, isLabelpipeError, SinkError } from '@labelpipe/core'
 import { once } from 'node:events'
 import type { WriteStream } from 'node:fs'
 import { mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { finished } from 'node:stream/promises'
+import { type DeadLetter, type DeadLetterSink, isLabelpipeError, SinkError } from '@labelpipe/core'
 import { messageOf } from '../part-file.js'
 
 /** An append-only NDJSON file of dead letters, made by `deadLetterFile()`. */

@@ -1,6 +1,6 @@
+export type { FileSinkOptions } from '../file-sink.js'
+export type { LoadManifest, ManifestFile } from '../manifest.js'
 export type { DeadLetterFile } from './dead-letter-file.js'
 export { deadLetterFile } from './dead-letter-file.js'
 export type { NdjsonSink, NdjsonSinkOptions } from './ndjson-sink.js'
 export { ndjsonSink } from './ndjson-sink.js'
-export type { FileSinkOptions } from '../file-sink.js'
-export type { LoadManifest, ManifestFile } from '../manifest.js'

@@ -1,6 +1,6 @@
-import { isLabelpipeError, type Position, SinkError, type TableName, type TableRow } from '@labelpipe/core'
 import { pipeline } from 'node:stream/promises'
 import { createGzip, type Gzip } from 'node:zlib'
+import { isLabelpipeError, type Position, SinkError, type TableName, type TableRow } from '@labelpipe/core'
 import type { z } from 'zod'
 import { FileSink, type FileSinkOptions, fileSinkOptionShape, type TableWriter } from '../file-sink.js'
 import { booleanOption, optionsSchema, parseOptions, type SameShape } from '../options.js'

@@ -178,7 +178,9 @@ type FixedArray = Int32Array | Float64Array | Uint8Array
 
 class FixedBuffer implements ColumnBuffer {
   readonly #validity: Validity
-  readonly #make: new (length: number) => FixedArray
+  readonly #make: new (
+    length: number,
+  ) => FixedArray
   #values: FixedArray
   #length = 0
 
@@ -202,7 +204,12 @@ class FixedBuffer implements ColumnBuffer {
   take(arrow: ArrowModule, type: Arrow.DataType): Arrow.Data {
     const length = this.#length
     this.#length = 0
-    return arrow.makeData({ type: type as Arrow.Int32, length, ...this.#validity.take(length), data: this.#values.subarray(0, length) as Int32Array })
+    return arrow.makeData({
+      type: type as Arrow.Int32,
+      length,
+      ...this.#validity.take(length),
+      data: this.#values.subarray(0, length) as Int32Array,
+    })
   }
 }
 
@@ -269,7 +276,12 @@ class BoolBuffer implements ColumnBuffer {
 }
 
 /** The Arrow record batch of everything buffered, in schema order, leaving the buffers empty. */
-export function takeRecordBatch(arrow: ArrowModule, schema: Arrow.Schema, buffers: readonly ColumnBuffer[], length: number): Arrow.RecordBatch {
+export function takeRecordBatch(
+  arrow: ArrowModule,
+  schema: Arrow.Schema,
+  buffers: readonly ColumnBuffer[],
+  length: number,
+): Arrow.RecordBatch {
   const children = buffers.map((buffer, i) => buffer.take(arrow, (schema.fields[i] as Arrow.Field).type))
   const data = arrow.makeData({ type: new arrow.Struct(schema.fields), length, nullCount: 0, children })
   return new arrow.RecordBatch(schema, data)

@@ -1,5 +1,5 @@
-export type { ParquetSink, ParquetSinkOptions } from './parquet-sink.js'
-export { parquetSink } from './parquet-sink.js'
-export type { ParquetCompression, ParquetEngine } from './parquet-settings.js'
 export type { FileSinkOptions } from '../file-sink.js'
 export type { LoadManifest, ManifestFile } from '../manifest.js'
+export type { ParquetCompression, ParquetEngine } from './parquet-settings.js'
+export type { ParquetSink, ParquetSinkOptions } from './parquet-sink.js'
+export { parquetSink } from './parquet-sink.js'

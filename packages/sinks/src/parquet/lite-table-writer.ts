@@ -137,7 +137,12 @@ export class LiteTableWriter implements TableWriter {
       const text = column.type === 'text' || column.type === 'json'
       // No min/max statistics on strings: parquetjs-lite compares them as UTF-16 (JS `<`), Parquet readers
       // as unsigned bytes, which disagree past U+FFFF, and a wrong max lets an engine skip a matching group.
-      fields[column.name] = { type: liteType[column.type], optional: !column.notNull, ...(compression && { compression }), ...(text && { statistics: false }) }
+      fields[column.name] = {
+        type: liteType[column.type],
+        optional: !column.notNull,
+        ...(compression && { compression }),
+        ...(text && { statistics: false }),
+      }
     }
     // Write errors are recorded, not passed back: parquetjs-lite does not await its header write, so a
     // rejection there would be unhandled. The file's first failure sticks and is rethrown after each step.

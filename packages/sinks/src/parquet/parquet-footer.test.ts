@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow'
-import { Table, writeParquet, WriterPropertiesBuilder } from 'parquet-wasm/node'
+import { Table, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm/node'
 import { describe, expect, it } from 'vitest'
 import { fileMetaDataRows } from './parquet-footer.js'
 

@@ -24,7 +24,9 @@ export async function checkParquetFooter(file: PartFile, table: TableName, expec
     throw corrupt(`unreadable footer (${error instanceof Error ? error.message : String(error)})`)
   }
   if (rows !== expectedRows) {
-    throw new SinkError(`${table}: ${file.tempPath} holds ${rows} rows but ${expectedRows} were written to it: the Parquet encoder lost rows`)
+    throw new SinkError(
+      `${table}: ${file.tempPath} holds ${rows} rows but ${expectedRows} were written to it: the Parquet encoder lost rows`,
+    )
   }
 }
 

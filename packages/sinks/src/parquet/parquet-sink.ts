@@ -2,13 +2,7 @@ import type { z } from 'zod'
 import { FileSink, type FileSinkOptions, fileSinkOptionShape } from '../file-sink.js'
 import { integerOption, oneOf, optionsSchema, parseOptions, type SameShape } from '../options.js'
 import { LiteTableWriter } from './lite-table-writer.js'
-import {
-  liteCompressions,
-  type ParquetCompression,
-  type ParquetEngine,
-  parquetCompressions,
-  parquetEngines,
-} from './parquet-settings.js'
+import { liteCompressions, type ParquetCompression, type ParquetEngine, parquetCompressions, parquetEngines } from './parquet-settings.js'
 import { SpoolReadBuffer } from './row-spool.js'
 import { WasmTableWriter } from './wasm-table-writer.js'
 
@@ -79,7 +73,9 @@ export class ParquetSink extends FileSink {
       extension: '.parquet',
       maxBufferedBytes,
       createWriter: (table, file, at) =>
-        engine === 'parquet-wasm' ? new WasmTableWriter(table, file, at, settings, readBuffer) : new LiteTableWriter(table, file, at, settings),
+        engine === 'parquet-wasm'
+          ? new WasmTableWriter(table, file, at, settings, readBuffer)
+          : new LiteTableWriter(table, file, at, settings),
     })
   }
 }

@@ -1,8 +1,8 @@
-import { SinkError } from '@labelpipe/core'
-import * as arrow from 'apache-arrow'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { SinkError } from '@labelpipe/core'
+import * as arrow from 'apache-arrow'
 import { readParquet, Table, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm/node'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { PartFile } from '../part-file.js'
@@ -50,7 +50,9 @@ describe('RowGroupAssembler', () => {
     const bytes = new Uint8Array(await readFile(file.path))
 
     const metadata = footer(bytes)
-    expect(fileMetaDataRows(bytes.subarray(bytes.length - 8 - Buffer.from(bytes).readUInt32LE(bytes.length - 8), bytes.length - 8))).toBe(from)
+    expect(fileMetaDataRows(bytes.subarray(bytes.length - 8 - Buffer.from(bytes).readUInt32LE(bytes.length - 8), bytes.length - 8))).toBe(
+      from,
+    )
     const groups = listField(metadata, 4).items as ThriftStruct[]
     expect(groups.map((group) => i64Field(group, 3))).toEqual(sizes)
     expect(groups.map((group) => i32Field(group, 7))).toEqual([0, 1, 2, 3])

@@ -30,8 +30,21 @@ import {
 
 const FileMetaData = { numRows: 3, rowGroups: 4 } as const
 const RowGroup = { columns: 1, numRows: 3, fileOffset: 5, ordinal: 7 } as const
-const ColumnChunk = { fileOffset: 2, metaData: 3, offsetIndexOffset: 4, offsetIndexLength: 5, columnIndexOffset: 6, columnIndexLength: 7 } as const
-const ColumnMetaData = { totalCompressedSize: 7, dataPageOffset: 9, indexPageOffset: 10, dictionaryPageOffset: 11, bloomFilterOffset: 14 } as const
+const ColumnChunk = {
+  fileOffset: 2,
+  metaData: 3,
+  offsetIndexOffset: 4,
+  offsetIndexLength: 5,
+  columnIndexOffset: 6,
+  columnIndexLength: 7,
+} as const
+const ColumnMetaData = {
+  totalCompressedSize: 7,
+  dataPageOffset: 9,
+  indexPageOffset: 10,
+  dictionaryPageOffset: 11,
+  bloomFilterOffset: 14,
+} as const
 const OffsetIndex = { pageLocations: 1 } as const
 const PageLocation = { offset: 1 } as const
 
@@ -66,7 +79,9 @@ export class RowGroupAssembler {
     const groups = listField(metadata, FileMetaData.rowGroups).items as ThriftStruct[]
     const rows = i64Field(metadata, FileMetaData.numRows) ?? 0
     if (rows !== expectedRows) {
-      throw new SinkError(`${this.#table}: parquet-wasm wrote ${rows} rows of a row group of ${expectedRows}: the Parquet encoder lost rows`)
+      throw new SinkError(
+        `${this.#table}: parquet-wasm wrote ${rows} rows of a row group of ${expectedRows}: the Parquet encoder lost rows`,
+      )
     }
 
     // Column chunks: from after the leading magic to the end of the last chunk.
@@ -116,7 +131,8 @@ export class RowGroupAssembler {
     for (const group of groups) {
       for (const chunk of listField(group, RowGroup.columns).items as ThriftStruct[]) {
         const meta = structField(chunk, ColumnChunk.metaData)
-        for (const id of [ColumnMetaData.dataPageOffset, ColumnMetaData.indexPageOffset, ColumnMetaData.dictionaryPageOffset]) moveOffset(meta, id, shift)
+        for (const id of [ColumnMetaData.dataPageOffset, ColumnMetaData.indexPageOffset, ColumnMetaData.dictionaryPageOffset])
+          moveOffset(meta, id, shift)
         // arrow-rs writes the deprecated ColumnChunk.file_offset as 0; a real offset would be moved too.
         if ((i64Field(chunk, ColumnChunk.fileOffset) ?? 0) > 0) moveOffset(chunk, ColumnChunk.fileOffset, shift)
       }
@@ -133,7 +149,12 @@ export class RowGroupAssembler {
     const metadata = this.#template
     if (metadata === undefined) throw new SinkError(`${this.#table}: no row group was written to ${this.#file.tempPath}`)
     setField(metadata, FileMetaData.numRows, ThriftType.I64, BigInt(this.#rows))
-    setField(metadata, FileMetaData.rowGroups, ThriftType.List, { kind: 'list', type: ThriftType.List, elementType: ThriftType.Struct, items: this.#rowGroups })
+    setField(metadata, FileMetaData.rowGroups, ThriftType.List, {
+      kind: 'list',
+      type: ThriftType.List,
+      elementType: ThriftType.Struct,
+      items: this.#rowGroups,
+    })
     const footer = encodeStruct(metadata)
     const tail = Buffer.alloc(footer.length + 8)
     tail.set(footer)
@@ -186,6 +207,7 @@ function moveOffset(struct: ThriftStruct, id: number, shift: number): void {
 /** OffsetIndex.page_locations[*].offset moved by `shift`, re-encoded (its length may change: varints). */
 function movePageLocations(offsetIndex: Uint8Array, shift: number): Uint8Array {
   const { struct } = decodeStruct(offsetIndex)
-  for (const location of listField(struct, OffsetIndex.pageLocations).items as ThriftStruct[]) moveOffset(location, PageLocation.offset, shift)
+  for (const location of listField(struct, OffsetIndex.pageLocations).items as ThriftStruct[])
+    moveOffset(location, PageLocation.offset, shift)
   return encodeStruct(struct)
 }

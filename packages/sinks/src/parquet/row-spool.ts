@@ -1,6 +1,6 @@
-import { SinkError } from '@labelpipe/core'
 import { type FileHandle, mkdir, open, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { SinkError } from '@labelpipe/core'
 import { messageOf } from '../part-file.js'
 
 /**

@@ -44,7 +44,16 @@ describe('thrift compact codec', () => {
         { id: 7, type: ThriftType.I64, value: 2n ** 63n - 1n },
         { id: 8, type: ThriftType.Double, value: -1.5e-300 },
         { id: 9, type: ThriftType.Binary, value: new Uint8Array([0, 255, 1]) },
-        { id: 40, type: ThriftType.List, value: { kind: 'list', type: ThriftType.List, elementType: ThriftType.I64, items: Array.from({ length: 20 }, (_, i) => BigInt(i) * 1_000_000_007n) } },
+        {
+          id: 40,
+          type: ThriftType.List,
+          value: {
+            kind: 'list',
+            type: ThriftType.List,
+            elementType: ThriftType.I64,
+            items: Array.from({ length: 20 }, (_, i) => BigInt(i) * 1_000_000_007n),
+          },
+        },
         { id: 41, type: ThriftType.List, value: { kind: 'list', type: ThriftType.List, elementType: ThriftType.True, items: [1, 2, 1] } },
         { id: 300, type: ThriftType.Struct, value: inner },
       ],

@@ -78,13 +78,15 @@ export function setField(struct: ThriftStruct, id: number, type: number, value: 
 
 export function structField(struct: ThriftStruct, id: number): ThriftStruct {
   const value = field(struct, id)?.value
-  if (typeof value !== 'object' || value instanceof Uint8Array || value.kind !== 'struct') throw new RangeError(`thrift field ${id} is not a struct`)
+  if (typeof value !== 'object' || value instanceof Uint8Array || value.kind !== 'struct')
+    throw new RangeError(`thrift field ${id} is not a struct`)
   return value
 }
 
 export function listField(struct: ThriftStruct, id: number): ThriftList {
   const value = field(struct, id)?.value
-  if (typeof value !== 'object' || value instanceof Uint8Array || value.kind !== 'list') throw new RangeError(`thrift field ${id} is not a list`)
+  if (typeof value !== 'object' || value instanceof Uint8Array || value.kind !== 'list')
+    throw new RangeError(`thrift field ${id} is not a list`)
   return value
 }
 
@@ -151,7 +153,8 @@ class Reader {
         const elementType = header & 0x0f
         const items: ThriftValue[] = []
         // Inside a container a bool is a whole byte; it is kept as that byte so it encodes back unchanged.
-        for (let i = 0; i < size; i++) items.push(elementType === ThriftType.True || elementType === ThriftType.False ? this.#byte() : this.#value(elementType))
+        for (let i = 0; i < size; i++)
+          items.push(elementType === ThriftType.True || elementType === ThriftType.False ? this.#byte() : this.#value(elementType))
         return { kind: 'list', type, elementType, items }
       }
       case ThriftType.Struct:
@@ -285,5 +288,5 @@ function fromZigzag(n: bigint): bigint {
 }
 
 function toZigzag(n: bigint): bigint {
-  return n >= 0n ? n << 1n : ((-n) << 1n) - 1n
+  return n >= 0n ? n << 1n : (-n << 1n) - 1n
 }

@@ -1,6 +1,6 @@
+import { basename, dirname, join } from 'node:path'
 import { isLabelpipeError, type Position, SinkError, type TableName, type TableRow } from '@labelpipe/core'
 import type * as Arrow from 'apache-arrow'
-import { basename, dirname, join } from 'node:path'
 import type * as ParquetWasm from 'parquet-wasm/node'
 import { type CheckedColumn, checkedColumns, columnValue } from '../column-values.js'
 import type { TableWriter } from '../file-sink.js'
@@ -84,11 +84,7 @@ export class WasmTableWriter implements TableWriter {
   }
 
   get full(): boolean {
-    return (
-      this.#buffered >= sliceRows ||
-      this.#bufferedChars >= sliceBytes ||
-      this.#spooled + this.#buffered >= this.#settings.rowGroupRows
-    )
+    return this.#buffered >= sliceRows || this.#bufferedChars >= sliceBytes || this.#spooled + this.#buffered >= this.#settings.rowGroupRows
   }
 
   append(row: TableRow['row'], at: Position): void {
@@ -142,7 +138,9 @@ export class WasmTableWriter implements TableWriter {
     const { arrow } = await this.#engine()
     let ipc: Uint8Array
     try {
-      this.#schema ??= new arrow.Schema(this.#columns.map((column) => new arrow.Field(column.name, arrowType(arrow, column), !column.notNull)))
+      this.#schema ??= new arrow.Schema(
+        this.#columns.map((column) => new arrow.Field(column.name, arrowType(arrow, column), !column.notNull)),
+      )
       ipc = arrow.tableToIPC(new arrow.Table(takeRecordBatch(arrow, this.#schema, this.#buffers, this.#buffered)), 'stream')
     } catch (error) {
       throw this.#fail('encode rows for', error)
