@@ -1,4 +1,4 @@
-// labelpipe benchmark harness: `pnpm bench [--quick | --size 1GB] [--only name,...]`.
+// labelpipe benchmark harness: `pnpm bench [--quick | --size 1GB] [--media image|video|mixed] [--only name,...]`.
 //
 // Method: a seeded synthetic Export v2 is generated once per size under benchmarks/data/ (gitignored) and
 // reused. Every case and every baseline runs as its own child process under `/usr/bin/time -v` (peak RSS is
@@ -19,8 +19,16 @@ const bin = join(root, 'packages/cli/bin/labelpipe.js')
 const dist = dirname(fileURLToPath(import.meta.url))
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean' }, size: { type: 'string' }, only: { type: 'string' }, name: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean' },
+    size: { type: 'string' },
+    media: { type: 'string' },
+    only: { type: 'string' },
+    name: { type: 'string' },
+  },
 })
+const media = values.media ?? 'image'
+if (media !== 'image' && media !== 'video' && media !== 'mixed') throw new Error(`--media takes image, video or mixed, got ${media}`)
 const sizeText = values.size ?? (values.quick ? '100MB' : '1GB')
 const size = parseSize(sizeText)
 const only = values.only?.split(',')
@@ -36,11 +44,11 @@ interface CaseResult {
   readonly ratioToRead: number
 }
 
-const input = join(root, 'benchmarks/data', `v2-image-${sizeText}.ndjson`)
+const input = join(root, 'benchmarks/data', `v2-${media}-${sizeText}.ndjson`)
 mkdirSync(dirname(input), { recursive: true })
 if (!existsSync(input)) {
   process.stderr.write(`generating ${input}\n`)
-  await writeV2Export(input, { seed: 1, media: 'image', targetBytes: size })
+  await writeV2Export(input, { seed: 1, media, targetBytes: size })
 }
 const bytes = statSync(input).size
 const out = join(root, 'benchmarks/data/out')
@@ -68,9 +76,9 @@ record('baseline_fs_read', 'I/O ceiling', read, null)
 record('baseline_split2_json_parse', 'parse ceiling', parse, JSON.parse(parse.stdout).lines as number)
 
 const cases = [
-  { name: 'v2_image_to_parquet_wasm', goal: '>= 0.5x parse ceiling, RSS < 300 MB', to: 'parquet', engine: 'parquet-wasm' },
-  { name: 'v2_image_to_parquet_lite', goal: 'pure-JS engine, reported', to: 'parquet', engine: 'parquetjs-lite' },
-  { name: 'v2_image_to_ndjson', goal: 'RSS < 300 MB', to: 'ndjson', engine: undefined },
+  { name: `v2_${media}_to_parquet_wasm`, goal: '>= 0.5x parse ceiling, RSS < 300 MB', to: 'parquet', engine: 'parquet-wasm' },
+  { name: `v2_${media}_to_parquet_lite`, goal: 'pure-JS engine, reported', to: 'parquet', engine: 'parquetjs-lite' },
+  { name: `v2_${media}_to_ndjson`, goal: 'RSS < 300 MB', to: 'ndjson', engine: undefined },
 ] as const
 for (const c of cases) {
   if (only !== undefined && !only.includes(c.name)) continue
@@ -88,7 +96,7 @@ rmSync(out, { recursive: true, force: true })
 const distinct = new Set(rowCounts.values())
 if (distinct.size > 1) throw new Error(`row counts differ across cases: ${JSON.stringify(Object.fromEntries(rowCounts))}`)
 
-const name = values.name ?? `v2-image-${sizeText}`
+const name = values.name ?? `v2-${media}-${sizeText}`
 const resultsDir = join(root, 'benchmarks/results')
 mkdirSync(resultsDir, { recursive: true })
 const report = { name, date: new Date().toISOString(), node: process.version, input: { file: input, bytes }, results }
