@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url))
 /** The built CLI, as users run it (`pnpm exec labelpipe` resolves to this launcher). */
-export const labelpipeBin = fileURLToPath(new URL('../../packages/cli/bin/labelpipe.js', import.meta.url))
+const labelpipeBin = fileURLToPath(new URL('../../packages/cli/bin/labelpipe.js', import.meta.url))
 
 export interface CliResult {
   readonly code: number | null

@@ -36,10 +36,6 @@ export async function* readParquetRows(file: string, rowsPerRead = 50_000): Asyn
   }
 }
 
-export async function parquetRowGroups(file: string): Promise<number> {
-  return (await parquetMetadataAsync(await asyncBufferFromFile(file))).row_groups.length
-}
-
 function normalizeParquetRow(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(row)) {

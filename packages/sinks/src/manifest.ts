@@ -35,7 +35,7 @@ export interface LoadManifest {
 
 export const manifestFolder = '_manifests'
 
-export function manifestPath(root: string, loadId: string): string {
+function manifestPath(root: string, loadId: string): string {
   return join(root, manifestFolder, `${loadId}.json`)
 }
 

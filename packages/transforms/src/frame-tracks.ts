@@ -20,7 +20,7 @@ type KeyFrameMap = NonNullable<V2Annotations['key_frame_feature_map']>
 export type KeyFrames = Readonly<Record<string, boolean>> | readonly number[]
 
 /** One feature across its groups: the objects row (one per label x feature, PK (label_id, feature_id)). */
-export class FeatureTrack {
+class FeatureTrack {
   readonly featureId: string
   /** Identity columns from the first frame object (export order), null until one is seen. */
   schemaId: string | null = null
@@ -201,7 +201,7 @@ export function isKeyFrameList(value: KeyFrames): value is readonly number[] {
 }
 
 /** An own entry of an exported map: a feature id such as `constructor` must not reach Object.prototype. */
-export function ownValue<T>(map: Readonly<Record<string, T>>, key: string): T | undefined {
+function ownValue<T>(map: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(map, key) ? map[key] : undefined
 }
 

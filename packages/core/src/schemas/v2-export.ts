@@ -14,8 +14,8 @@ const timestamp = z
   .refine((value) => !Number.isNaN(Date.parse(value)), { error: 'expected an ISO-8601 timestamp' })
   .nullish()
 
-export const point = z.looseObject({ x: z.number(), y: z.number() })
-export const boundingBox = z.looseObject({ top: z.number(), left: z.number(), height: z.number(), width: z.number() })
+const point = z.looseObject({ x: z.number(), y: z.number() })
+const boundingBox = z.looseObject({ top: z.number(), left: z.number(), height: z.number(), width: z.number() })
 
 // The recursive pair is typed by hand, as zod's docs advise for recursion: inferred through getters, the
 // type is re-expanded at every use in other packages until TypeScript gives up ("excessively deep").
@@ -118,7 +118,7 @@ const v2AnnotationsShape = z.looseObject({
   key_frame_feature_map: z.record(z.string(), z.union([keyFrames, z.record(z.string(), keyFrames)])).nullish(),
 })
 
-export const v2Review = z.looseObject({
+const v2Review = z.looseObject({
   id: optionalString,
   created_at: timestamp,
   created_by: optionalString,
@@ -152,7 +152,7 @@ const v2LabelShape = z.looseObject({
   annotations: v2AnnotationsShape.nullish(),
 })
 
-export const v2WorkflowHistoryEntry = z.looseObject({
+const v2WorkflowHistoryEntry = z.looseObject({
   action: optionalString,
   created_at: timestamp,
   created_by: z.union([z.string(), z.looseObject({ email: optionalString, id: optionalString })]).nullish(),
