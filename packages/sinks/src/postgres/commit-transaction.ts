@@ -1,0 +1,182 @@
+import { type RunFacts, type TableName, tableNames } from '@labelpipe/core'
+import { type PgSession, PostgresSinkError } from './pg-session.js'
+import type { PostgresMode } from './postgres-options.js'
+import { columnList, lockKey, primaryKeyList, qualified, quoteIdent, schemaLockNamespace, stagingTableName } from './sql-names.js'
+
+// The one transaction that moves a run from its staging tables into the targets (docs/schema.md principle 3):
+//
+//   BEGIN ─ schema lock ─┬─ merge:   units of the run ─▶ DELETE their rows ─┐
+//                        ├─ append:  ───────────────────────────────────────┼─▶ INSERT … SELECT (dedupe on conflict)
+//                        └─ replace: TRUNCATE the 13 tables ────────────────┘      ─▶ load_runs, load_state ─▶ DROP staging ─ COMMIT
+//
+// Until COMMIT nothing is visible; kill -9 at any point before it leaves the targets as they were.
+
+/** Tables whose merge unit is the data row (schema.md: "for data-row tables: data_row_id"). */
+const dataRowTables = ['data_rows', 'data_row_metadata', 'attachments'] as const satisfies readonly TableName[]
+/** Tables keyed by (project_id, data_row_id, …): the unit is in the row. */
+const projectTables = ['project_data_rows', 'workflow_history'] as const satisfies readonly TableName[]
+/** Tables that hang off a label: their unit is their label's (project_id, data_row_id). labels itself is first. */
+const labelTables = [
+  'labels',
+  'label_reviews',
+  'objects',
+  'frame_objects',
+  'segments',
+  'key_frames',
+  'classifications',
+  'relationships',
+] as const satisfies readonly TableName[]
+
+export interface CommitInput {
+  readonly session: PgSession
+  readonly schema: string
+  readonly loadId: string
+  readonly mode: PostgresMode
+  readonly pipeline: string
+  readonly facts: RunFacts | undefined
+}
+
+/** Rows inserted per target table, every table listed. */
+export type TableCounts = { readonly [T in TableName]: number }
+
+export async function commitRun(input: CommitInput): Promise<TableCounts> {
+  const { session, schema, loadId, mode } = input
+  const target = (table: string) => qualified(schema, table)
+  const stage = (table: TableName) => qualified(schema, stagingTableName(loadId, table))
+  const run = (what: string, sql: string, values?: unknown[]) => session.query(what, sql, values)
+
+  await run('begin the commit', 'BEGIN')
+  await run('take the schema commit lock', 'SELECT pg_advisory_xact_lock($1, $2)', [schemaLockNamespace, lockKey(schema)])
+  if (mode === 'merge') await deleteMergeUnits(run, target, stage)
+  if (mode === 'replace') await run('truncate the target tables', `TRUNCATE ${tableNames.map(target).join(', ')}`)
+  const counts = {} as Record<TableName, number>
+  for (const table of tableNames) counts[table] = await insertRows(session, mode, table, target(table), stage(table))
+  await recordRun(input, counts, target, stage)
+  await run('drop the staging tables', `DROP TABLE ${tableNames.map(stage).join(', ')}`)
+  try {
+    await session.client.query('COMMIT')
+  } catch (cause) {
+    const error = session.fail('COMMIT', cause)
+    throw new PostgresSinkError(`${error.message}; if the connection was lost during COMMIT, load_runs tells whether ${loadId} committed`, {
+      sqlState: error.sqlState,
+      cause: error,
+    })
+  }
+  return counts
+}
+
+type Run = (what: string, sql: string, values?: unknown[]) => Promise<unknown>
+
+/**
+ * Deletes every target row of the merge units present in the run: data rows (data-row tables), (project_id,
+ * data_row_id) pairs (project tables and, through labels, every label table), and, so that no key of the run
+ * can collide, every label the run carries by id. A v1 label without project id falls back to (project_name,
+ * data_row_id), as schema.md says.
+ */
+async function deleteMergeUnits(run: Run, target: (table: string) => string, stage: (table: TableName) => string): Promise<void> {
+  const union = (tables: readonly TableName[], columns: string, where = '') =>
+    tables.map((table) => `SELECT ${columns} FROM ${stage(table)}${where}`).join(' UNION ')
+  await run(
+    'collect the data rows of the run',
+    `CREATE TEMP TABLE lp_data_row_units ON COMMIT DROP AS ${union(dataRowTables, 'data_row_id')}`,
+  )
+  await run(
+    'collect the (project, data row) units of the run',
+    `CREATE TEMP TABLE lp_project_units ON COMMIT DROP AS ${union(projectTables, 'project_id, data_row_id')}
+      UNION SELECT project_id, data_row_id FROM ${stage('labels')} WHERE project_id IS NOT NULL`,
+  )
+  await run(
+    'collect the labels the run replaces',
+    `CREATE TEMP TABLE lp_labels ON COMMIT DROP AS
+      SELECT t.label_id FROM ${target('labels')} t JOIN lp_project_units u ON t.project_id = u.project_id AND t.data_row_id = u.data_row_id
+      UNION SELECT t.label_id FROM ${target('labels')} t JOIN ${stage('labels')} s
+        ON s.project_id IS NULL AND t.project_id IS NULL AND t.project_name = s.project_name AND t.data_row_id = s.data_row_id
+      UNION ${union(labelTables, 'label_id')}`,
+  )
+  await run('analyze the units', 'ANALYZE lp_data_row_units, lp_project_units, lp_labels')
+  for (const table of dataRowTables) {
+    await run(
+      `delete the replaced rows of ${table}`,
+      `DELETE FROM ${target(table)} t USING lp_data_row_units u WHERE t.data_row_id = u.data_row_id`,
+    )
+  }
+  for (const table of projectTables) {
+    await run(
+      `delete the replaced rows of ${table}`,
+      `DELETE FROM ${target(table)} t USING lp_project_units u WHERE t.project_id = u.project_id AND t.data_row_id = u.data_row_id`,
+    )
+  }
+  for (const table of labelTables) {
+    await run(`delete the replaced rows of ${table}`, `DELETE FROM ${target(table)} t USING lp_labels u WHERE t.label_id = u.label_id`)
+  }
+}
+
+/**
+ * Inserts a table's staged rows. Duplicate primary keys within the run are rare (the same data row twice in an
+ * export), so the plain INSERT is tried first under a savepoint; on a unique violation it is redone keeping, of
+ * each key, the row that came last in the input (highest byte offset, then arrival): last wins, as a later line
+ * is the later state of its data row.
+ */
+async function insertRows(session: PgSession, mode: PostgresMode, table: TableName, target: string, stage: string): Promise<number> {
+  const columns = columnList(table)
+  const plain = `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${stage}`
+  await session.query('savepoint', 'SAVEPOINT lp_insert')
+  try {
+    const inserted = await session.client.query(plain)
+    await session.query('savepoint', 'RELEASE SAVEPOINT lp_insert')
+    return inserted.rowCount ?? 0
+  } catch (cause) {
+    if ((cause as { code?: unknown }).code !== '23505') throw session.fail(`insert into ${table}`, cause)
+  }
+  await session.query('savepoint', 'ROLLBACK TO SAVEPOINT lp_insert')
+  const keys = primaryKeyList(table)
+  const lastWins = `INSERT INTO ${target} (${columns}) SELECT DISTINCT ON (${keys}) ${columns} FROM ${stage}
+    ORDER BY ${keys}, ${quoteIdent('_lp_offset')} DESC, ${quoteIdent('_lp_seq')} DESC`
+  try {
+    return (await session.client.query(lastWins)).rowCount ?? 0
+  } catch (cause) {
+    const error = session.fail(`insert into ${table}`, cause)
+    if (error.sqlState !== '23505' || mode !== 'append') throw error
+    const key = (cause as { detail?: unknown }).detail
+    throw new PostgresSinkError(
+      `append into ${table}: a row's primary key is already in the table${typeof key === 'string' ? ` (${key.replace(/\s*\n\s*/g, ' ')})` : ''}; mode 'append' never replaces rows (use 'merge') (SQLSTATE 23505)`,
+      { sqlState: '23505', cause },
+    )
+  }
+}
+
+/** The run's load_runs row becomes 'committed' with its facts and counts, and load_state's cursors move forward only. */
+async function recordRun(input: CommitInput, counts: TableCounts, target: (table: string) => string, stage: (table: TableName) => string) {
+  const { session, loadId, facts, pipeline } = input
+  const updated = await session.query(
+    'record the run in load_runs',
+    `UPDATE ${target('load_runs')} SET status = 'committed', finished_at = now(), started_at = COALESCE($2, started_at),
+       source = $3, input = $4, input_bytes = $5, dead_letters = $6, rows = $7::jsonb,
+       cursor_from = (SELECT min(last_activity_at) FROM ${stage('data_rows')}),
+       cursor_to = (SELECT max(last_activity_at) FROM ${stage('data_rows')})
+     WHERE load_id = $1 AND status = 'running'`,
+    [
+      loadId,
+      facts?.startedAt ?? null,
+      facts?.source ?? null,
+      facts?.input ?? null,
+      facts?.inputBytes ?? null,
+      facts?.deadLetters ?? null,
+      JSON.stringify(counts),
+    ],
+  )
+  if (updated.rowCount !== 1) {
+    throw new PostgresSinkError(`record the run in load_runs: ${loadId} is no longer 'running' there (marked failed by another run?)`)
+  }
+  // The cursor of an incremental export: per project, the latest data-row activity this run has seen.
+  await session.query(
+    'advance load_state',
+    `INSERT INTO ${target('load_state')} AS s (pipeline, project_id, cursor_name, cursor_value, updated_at)
+       SELECT $1, p.project_id, 'last_activity_at', max(d.last_activity_at), now()
+       FROM ${stage('project_data_rows')} p JOIN ${stage('data_rows')} d ON d.data_row_id = p.data_row_id
+       WHERE d.last_activity_at IS NOT NULL GROUP BY p.project_id
+     ON CONFLICT (pipeline, project_id, cursor_name)
+       DO UPDATE SET cursor_value = GREATEST(s.cursor_value, EXCLUDED.cursor_value), updated_at = EXCLUDED.updated_at`,
+    [pipeline],
+  )
+}

@@ -1,0 +1,15 @@
+export type { TableCounts } from './commit-transaction.js'
+export { PostgresSinkError } from './pg-session.js'
+export type { PostgresLoad, PostgresLoadResult } from './postgres-load.js'
+export { preparePostgresLoad } from './postgres-load.js'
+export type {
+  PostgresLoadOptions,
+  PostgresMode,
+  PostgresSinkOptions,
+  PostgresStagingSinkOptions,
+  PostgresTargetOptions,
+} from './postgres-options.js'
+export type { PostgresSink } from './postgres-sink.js'
+export { postgresSink } from './postgres-sink.js'
+export type { PostgresStagingSink } from './staging-sink.js'
+export { postgresStagingSink } from './staging-sink.js'

@@ -1,0 +1,385 @@
+// Issue 6: the Postgres sink against a real server (test/support/postgres-server.ts). Every fixture loads and
+// reads back equal to the NDJSON sink's output; values round-trip exactly; re-runs change nothing; append and
+// replace do what they say; a failed run leaves the tables as they were and shows 'failed' in load_runs.
+
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { writeV2Export } from '@labelpipe/benchmarks'
+import {
+  type Batch,
+  fanOutSink,
+  type Located,
+  primaryKeys,
+  type RecordStage,
+  runPipeline,
+  runStage,
+  type TableName,
+  type TableRow,
+  tableColumns,
+  tableNames,
+} from '@labelpipe/core'
+import { ndjsonSink } from '@labelpipe/sinks/ndjson'
+import { type PostgresSinkOptions, postgresSink } from '@labelpipe/sinks/postgres'
+import { readV2Export } from '@labelpipe/sources'
+import { flattenDataRows } from '@labelpipe/transforms'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readNdjson } from './support/files.js'
+import { loadRuns, type PostgresServer, stagingTables, startPostgresServer, tableDigests, withClient } from './support/postgres-server.js'
+
+const fixtures = new URL('./fixtures/v2/', import.meta.url)
+let server: PostgresServer
+let dir: string
+
+beforeAll(async () => {
+  server = await startPostgresServer()
+  dir = await mkdtemp(join(tmpdir(), 'lp-postgres-'))
+})
+afterAll(async () => {
+  await server?.stop()
+  await rm(dir, { recursive: true, force: true })
+})
+
+const sinkOptions = (schema: string, loadId: string, more: Partial<PostgresSinkOptions> = {}): PostgresSinkOptions => ({
+  connectionString: server.url,
+  schema,
+  loadId,
+  ...more,
+})
+
+/** readV2Export -> flattenDataRows -> sink, as the CLI runs it. */
+async function loadFile(file: string, loadId: string, sink: ReturnType<typeof postgresSink> | ReturnType<typeof fanOutSink>) {
+  await runPipeline({
+    source: readV2Export(file),
+    transforms: [{ name: 'flattenDataRows', run: runStage(flattenDataRows({ loadId, source: 'v2' })) }],
+    sink,
+  })
+}
+
+async function fixtureFiles(): Promise<string[]> {
+  return (await readdir(fixtures)).filter((name) => name.endsWith('.ndjson')).sort()
+}
+
+/** A table's rows as the NDJSON sink writes them (timestamps ISO-8601, json as its parsed value), in key order. */
+async function postgresRows(schema: string, table: TableName): Promise<Record<string, unknown>[]> {
+  const columns = tableColumns(table)
+  const keys = (primaryKeys[table] as readonly string[]).map((key) => `"${key}"`).join(', ')
+  const { rows } = await withClient(server.url, (client) => client.query(`SELECT * FROM "${schema}"."${table}" ORDER BY ${keys}`))
+  return rows.map((row) =>
+    Object.fromEntries(
+      columns.map(({ name, type }) => {
+        const value = row[name]
+        return [name, value instanceof Date ? value.toISOString() : type === 'json' && value !== null ? value : value]
+      }),
+    ),
+  )
+}
+
+/** NDJSON rows with json columns parsed, the last row of each primary key kept (the sink's rule), in key order. */
+function expectedRows(table: TableName, lines: Record<string, unknown>[]): Record<string, unknown>[] {
+  const json = tableColumns(table).filter((column) => column.type === 'json')
+  const keys = primaryKeys[table] as readonly string[]
+  const byKey = new Map<string, Record<string, unknown>>()
+  for (const line of lines) {
+    for (const { name } of json) if (typeof line[name] === 'string') line[name] = JSON.parse(line[name] as string)
+    byKey.set(JSON.stringify(keys.map((key) => line[key])), line)
+  }
+  const compare = (a: unknown, b: unknown) =>
+    a === b ? 0 : typeof a === 'number' && typeof b === 'number' ? a - b : String(a) < String(b) ? -1 : 1
+  return [...byKey.values()].sort((a, b) => {
+    for (const key of keys) {
+      const order = compare(a[key], b[key])
+      if (order !== 0) return order
+    }
+    return 0
+  })
+}
+
+describe('fixtures', () => {
+  it('every v2 fixture reads back from Postgres equal to the NDJSON sink, table by table', async () => {
+    const files = await fixtureFiles()
+    expect(files.length).toBeGreaterThan(5)
+    for (const [i, name] of files.entries()) {
+      const schema = `fixture_${i}`
+      const loadId = `fixture-${i}`
+      const ndjsonDir = join(dir, 'ndjson', name)
+      const sink = postgresSink(sinkOptions(schema, loadId))
+      await loadFile(join(fixtures.pathname, name), loadId, fanOutSink([ndjsonSink({ dir: ndjsonDir, loadId }), sink]))
+      let total = 0
+      for (const table of tableNames) {
+        const file = join(ndjsonDir, table, `part-${loadId}-00000.ndjson`)
+        const lines = sink.rowCounts[table] > 0 ? await readNdjson(file) : []
+        expect(lines).toHaveLength(sink.rowCounts[table])
+        const rows = await postgresRows(schema, table)
+        expect(rows, `${name} ${table}`).toEqual(expectedRows(table, lines))
+        expect(sink.loadRun?.rows[table]).toBe(rows.length)
+        total += rows.length
+      }
+      expect(total, name).toBeGreaterThan(0)
+      expect(await loadRuns(server.url, schema)).toEqual({ [loadId]: 'committed' })
+      expect(await stagingTables(server.url, schema)).toEqual([])
+    }
+  })
+})
+
+// ---- Rows made by hand: every column present, NOT NULL ones given a value. ----
+
+const placeholder = { text: '', int: 0, bigint: 0, double: 0, bool: false, timestamptz: 0, json: '{}' } as const
+
+function rowOf(table: TableName, values: Record<string, unknown>): TableRow {
+  const row = Object.fromEntries(
+    tableColumns(table).map(({ name, type, notNull }) => [name, name in values ? values[name] : notNull ? placeholder[type] : null]),
+  )
+  return { table, row } as TableRow
+}
+
+const at = (byteOffset = 0, line = 1) => ({ file: 'made.ndjson', line, byteOffset })
+
+function located(rows: readonly TableRow[], offset = (i: number) => i * 10): Batch<TableRow> {
+  return rows.map((value, i): Located<TableRow> => ({ value, at: at(offset(i), i + 1) }))
+}
+
+async function loadRows(schema: string, loadId: string, batches: readonly Batch<TableRow>[], more: Partial<PostgresSinkOptions> = {}) {
+  const sink = postgresSink(sinkOptions(schema, loadId, more))
+  await pipeline(Readable.from(batches), sink)
+  return sink
+}
+
+async function one<R>(sql: string, values?: unknown[]): Promise<R[]> {
+  return (await withClient(server.url, (client) => client.query<R>(sql, values))).rows
+}
+
+/** Schema created (by a first load) and the digests of all 13 tables. */
+const digests = (schema: string) => tableDigests(server.url, schema, tableNames)
+
+describe('values', () => {
+  const tricky = [
+    'tab\there',
+    'new\nline',
+    'cr\rlf\r\n',
+    'back\\slash \\N \\. \\t',
+    '\\',
+    'quotes " \' `',
+    'emoji 🚗🙂 and 👩‍👩‍👧',
+    'right-to-left: שלום עולם مرحبا',
+    'combining é, Å, \u2028 and \u00a0',
+    '\\N',
+    '',
+  ]
+
+  it('text and json with tab, newline, CR, backslash, quotes, emoji and RTL text round-trip byte-exact', async () => {
+    const rows = tricky.map((text, i) =>
+      rowOf('data_rows', {
+        data_row_id: `dr-${i}`,
+        external_id: text,
+        row_data: `${text}|${i}`,
+        media_attributes: JSON.stringify({ text, i }),
+      }),
+    )
+    rows.push(rowOf('data_rows', { data_row_id: 'pair', media_attributes: '{"escaped pair":"\\ud83d\\ude97","nl":"a\\nb"}' }))
+    await loadRows('escaping', 'escaping-1', [located(rows)])
+    const read = await one<{ data_row_id: string; external_id: string | null; row_data: string; media_attributes: unknown }>(
+      'SELECT data_row_id, external_id, row_data, media_attributes FROM escaping.data_rows',
+    )
+    for (const [i, text] of tricky.entries()) {
+      const row = read.find((r) => r.data_row_id === `dr-${i}`)
+      expect(row?.external_id).toBe(text)
+      expect(row?.row_data).toBe(`${text}|${i}`)
+      expect(row?.media_attributes).toEqual({ text, i })
+    }
+    expect(read.find((r) => r.data_row_id === 'pair')?.media_attributes).toEqual({ 'escaped pair': '🚗', nl: 'a\nb' })
+    const bytes = await one<{ n: number }>(`SELECT octet_length(external_id) AS n FROM escaping.data_rows WHERE data_row_id = 'dr-6'`)
+    expect(bytes[0]?.n).toBe(Buffer.byteLength(tricky[6] as string))
+  })
+
+  it('timestamps (BC, far future, before 1970), doubles, ints, booleans and NULLs round-trip', async () => {
+    const times = [
+      0,
+      -1,
+      1_700_000_000_123,
+      Date.UTC(9999, 11, 31, 23, 59, 59, 999),
+      8.64e15,
+      Date.UTC(0, 0, 1),
+      Date.UTC(-4000, 5, 6, 7, 8, 9, 10),
+    ]
+    const rows = times.map((ms, i) =>
+      rowOf('labels', {
+        label_id: `l-${i}`,
+        data_row_id: 'd',
+        created_at: ms,
+        seconds_to_create: [0.1, -0, 1e300, 5e-324, 123.456, -2.5, 1 / 3][i],
+        skipped: i % 2 === 0,
+        consensus_score: null,
+      }),
+    )
+    rows.push(rowOf('objects', { label_id: 'l-0', feature_id: 'f', data_row_id: 'd', first_frame: 2147483647, last_frame: -2147483648 }))
+    await loadRows('values', 'values-1', [located(rows)])
+    const read = await one<{ label_id: string; ms: string; seconds: number; skipped: boolean; score: null }>(
+      `SELECT label_id, (extract(epoch FROM created_at) * 1000)::bigint::text AS ms, seconds_to_create AS seconds, skipped,
+        consensus_score AS score FROM values.labels ORDER BY label_id`,
+    )
+    expect(read.map((row) => Number(row.ms))).toEqual(times)
+    expect(read.map((row) => row.seconds)).toEqual([0.1, 0, 1e300, 5e-324, 123.456, -2.5, 1 / 3])
+    expect(read.map((row) => row.skipped)).toEqual(times.map((_, i) => i % 2 === 0))
+    expect(read.every((row) => row.score === null)).toBe(true)
+    expect(await one('SELECT first_frame, last_frame FROM values.objects')).toEqual([{ first_frame: 2147483647, last_frame: -2147483648 }])
+  })
+
+  it.each([
+    ['a NUL in text', rowOf('data_rows', { data_row_id: 'bad', external_id: 'a\u0000b' }), 'data_rows.external_id: NUL character'],
+    ['\\u0000 in JSON text', rowOf('data_rows', { data_row_id: 'bad', media_attributes: '{"a":"x\\u0000"}' }), 'escape \\u0000'],
+    ['an unpaired surrogate escape', rowOf('data_rows', { data_row_id: 'bad', media_attributes: '"\\ud800x"' }), 'unpaired UTF-16'],
+    ['a timestamp before 4714 BC', rowOf('labels', { label_id: 'bad', data_row_id: 'd', created_at: -8.64e15 }), 'before 4714-11-24 BC'],
+  ])('%s fails the run with a SinkError naming row and column; nothing is sent, the tables are unchanged', async (_name, bad, message) => {
+    const schema = 'rejects'
+    await loadRows(schema, `rejects-ok-${bad.table}-${message.length}`, [located([rowOf('data_rows', { data_row_id: 'kept' })])])
+    const before = await digests(schema)
+    const loadId = `rejects-${message.length}`
+    const good = Array.from({ length: 5000 }, (_, i) => rowOf('data_rows', { data_row_id: `g-${i}`, external_id: 'x'.repeat(300) }))
+    const run = loadRows(schema, loadId, [located(good), [{ value: bad, at: at(777, 42) }]])
+    await expect(run).rejects.toMatchObject({ code: 'LP_SINK', file: 'made.ndjson', line: 42, byteOffset: 777 })
+    await expect(run).rejects.toThrow(message)
+    expect(await digests(schema)).toEqual(before)
+    expect((await loadRuns(server.url, schema))[loadId]).toBe('failed')
+    expect(await stagingTables(server.url, schema)).toEqual([])
+  })
+})
+
+describe('idempotence and modes', () => {
+  const video = () => join(fixtures.pathname, 'video.ndjson')
+  const image = () => join(fixtures.pathname, 'image.ndjson')
+
+  it('loading the same input 3 times leaves every table identical (md5 of sorted rows)', async () => {
+    const seen: Record<string, string>[] = []
+    for (const n of [1, 2, 3]) {
+      await loadFile(video(), `rerun-${n}`, postgresSink(sinkOptions('rerun', `rerun-${n}`)))
+      await loadFile(image(), `rerun-image-${n}`, postgresSink(sinkOptions('rerun', `rerun-image-${n}`)))
+      seen.push(await digests('rerun'))
+    }
+    expect(seen[1]).toEqual(seen[0])
+    expect(seen[2]).toEqual(seen[0])
+    expect(Object.values(seen[0] ?? {}).filter((digest) => !digest.startsWith('0 ')).length).toBeGreaterThan(8)
+    const runs = await loadRuns(server.url, 'rerun')
+    expect(Object.values(runs)).toEqual(Array(6).fill('committed'))
+    const [recorded] = await one<{ rows: Record<string, number>; labelpipe_version: string }>(
+      `SELECT rows, labelpipe_version FROM rerun.load_runs WHERE load_id = 'rerun-3'`,
+    )
+    expect(recorded?.rows.frame_objects).toBeGreaterThan(0)
+    expect(recorded?.labelpipe_version).toMatch(/^\d+\.\d+\.\d+/)
+  })
+
+  it('merge replaces a (project, data row) unit whole: a label deleted upstream disappears, other units stay', async () => {
+    const schema = 'units'
+    const unit = (project: string, dataRow: string, labels: string[], note: string) => [
+      rowOf('data_rows', { data_row_id: dataRow, external_id: note }),
+      rowOf('project_data_rows', { project_id: project, data_row_id: dataRow }),
+      ...labels.flatMap((label) => [
+        rowOf('labels', { label_id: label, project_id: project, data_row_id: dataRow }),
+        rowOf('objects', { label_id: label, feature_id: `${label}-f`, data_row_id: dataRow, name: note }),
+      ]),
+    ]
+    await loadRows(schema, 'units-1', [
+      located([...unit('p1', 'd1', ['a', 'b'], 'v1'), ...unit('p2', 'd1', ['c'], 'v1'), ...unit('p1', 'd2', ['d'], 'v1')]),
+    ])
+    await loadRows(schema, 'units-2', [located(unit('p1', 'd1', ['b'], 'v2'))])
+    expect(await one(`SELECT label_id, project_id, data_row_id FROM ${schema}.labels ORDER BY 1`)).toEqual([
+      { label_id: 'b', project_id: 'p1', data_row_id: 'd1' },
+      { label_id: 'c', project_id: 'p2', data_row_id: 'd1' },
+      { label_id: 'd', project_id: 'p1', data_row_id: 'd2' },
+    ])
+    expect(await one(`SELECT label_id, name FROM ${schema}.objects ORDER BY 1`)).toEqual([
+      { label_id: 'b', name: 'v2' },
+      { label_id: 'c', name: 'v1' },
+      { label_id: 'd', name: 'v1' },
+    ])
+    expect(await one(`SELECT data_row_id, external_id FROM ${schema}.data_rows ORDER BY 1`)).toEqual([
+      { data_row_id: 'd1', external_id: 'v2' },
+      { data_row_id: 'd2', external_id: 'v1' },
+    ])
+  })
+
+  it('duplicate primary keys within a run: the row last in the input wins (byte offset, then arrival)', async () => {
+    const rows = [
+      rowOf('labels', { label_id: 'x', data_row_id: 'd', version: 'first' }),
+      rowOf('labels', { label_id: 'y', data_row_id: 'd', version: 'later line' }),
+      rowOf('labels', { label_id: 'x', data_row_id: 'd', version: 'second, same line' }),
+      rowOf('labels', { label_id: 'y', data_row_id: 'd', version: 'earlier line, arrives last' }),
+    ]
+    const offsets = [100, 900, 100, 500]
+    const sink = await loadRows('dupes', 'dupes-1', [located(rows, (i) => offsets[i] as number)])
+    expect(await one('SELECT label_id, version FROM dupes.labels ORDER BY 1')).toEqual([
+      { label_id: 'x', version: 'second, same line' },
+      { label_id: 'y', version: 'later line' },
+    ])
+    expect(sink.rowCounts.labels).toBe(4)
+    expect(sink.loadRun?.rows.labels).toBe(2)
+  })
+
+  it("append adds rows, refuses a key already present (SQLSTATE 23505, tables unchanged); replace makes the run the tables' whole content", async () => {
+    await loadFile(video(), 'modes-1', postgresSink(sinkOptions('modes', 'modes-1', { mode: 'append' })))
+    await loadFile(image(), 'modes-2', postgresSink(sinkOptions('modes', 'modes-2', { mode: 'append' })))
+    await loadFile(video(), 'both-1', postgresSink(sinkOptions('modes_both', 'both-1')))
+    await loadFile(image(), 'both-2', postgresSink(sinkOptions('modes_both', 'both-2')))
+    expect(await digests('modes')).toEqual(await digests('modes_both'))
+
+    const before = await digests('modes')
+    const again = loadFile(image(), 'modes-3', postgresSink(sinkOptions('modes', 'modes-3', { mode: 'append' })))
+    await expect(again).rejects.toMatchObject({ code: 'LP_SINK', sqlState: '23505' })
+    await expect(again).rejects.toThrow(
+      /append into \w+: a row's primary key is already in the table \(Key .*\); mode 'append' never replaces/,
+    )
+    expect(await digests('modes')).toEqual(before)
+    expect((await loadRuns(server.url, 'modes'))['modes-3']).toBe('failed')
+
+    await loadFile(image(), 'modes-4', postgresSink(sinkOptions('modes', 'modes-4', { mode: 'replace' })))
+    await loadFile(image(), 'image-only', postgresSink(sinkOptions('modes_image', 'image-only')))
+    expect(await digests('modes')).toEqual(await digests('modes_image'))
+  })
+})
+
+describe('failed runs', () => {
+  let generated: string
+  beforeAll(async () => {
+    generated = join(dir, 'mixed.ndjson')
+    await writeV2Export(generated, { media: 'mixed', dataRows: 60, seed: 2 })
+  })
+  const input = () => generated
+
+  /** Passes table rows through and calls `atRow` on the n-th. */
+  function tapAt(n: number, atRow: () => void): { name: string; run: ReturnType<typeof runStage<TableRow, TableRow>> } {
+    let seen = 0
+    const stage: RecordStage<TableRow, TableRow> = (row) => {
+      if (++seen === n) atRow()
+      return [row]
+    }
+    return { name: 'tap', run: runStage(stage, 64) }
+  }
+
+  async function failingRun(schema: string, loadId: string, how: 'throw' | 'abort'): Promise<unknown> {
+    const controller = new AbortController()
+    const flatten = { name: 'flattenDataRows', run: runStage(flattenDataRows({ loadId, source: 'v2' }), 64) }
+    const tap = tapAt(3000, () => {
+      if (how === 'abort') controller.abort()
+      else throw new Error('a transform failed mid-run')
+    })
+    return runPipeline({
+      source: readV2Export(input()),
+      transforms: [flatten, tap],
+      sink: postgresSink(sinkOptions(schema, loadId)),
+      signal: controller.signal,
+    }).catch((error: unknown) => error)
+  }
+
+  it.each(['throw', 'abort'] as const)('a run that fails mid-way (%s) leaves the tables as before; load_runs says failed', async (how) => {
+    const schema = `failing_${how}`
+    await loadFile(join(fixtures.pathname, 'image.ndjson'), 'before', postgresSink(sinkOptions(schema, 'before')))
+    const before = await digests(schema)
+    const error = await failingRun(schema, 'failing', how)
+    expect(error).toMatchObject({ code: how === 'abort' ? 'LP_ABORTED' : 'LP_TRANSFORM' })
+    expect(await digests(schema)).toEqual(before)
+    expect(await loadRuns(server.url, schema)).toEqual({ before: 'committed', failing: 'failed' })
+    expect(await stagingTables(server.url, schema)).toEqual([])
+  })
+})
