@@ -45,3 +45,19 @@ function normalizeParquetRow(row: Record<string, unknown>): Record<string, unkno
   }
   return out
 }
+
+/**
+ * Every row of an NDJSON dataset as its text, per table, sorted: runs that split an export differently (worker
+ * threads, shards) must produce the same multiset of rows, whatever files they are in.
+ */
+export async function sortedTableLines(root: string): Promise<Record<string, string[]>> {
+  const byTable: Record<string, string[]> = {}
+  for (const file of await listFiles(root)) {
+    const [table, name] = file.split('/')
+    if (table === undefined || name === undefined || table.startsWith('_') || !name.endsWith('.ndjson')) continue
+    const text = await readFile(join(root, file), 'utf8')
+    ;(byTable[table] ??= []).push(...text.split('\n').filter((line) => line !== ''))
+  }
+  for (const lines of Object.values(byTable)) lines.sort()
+  return byTable
+}

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { parseCommandLine } from './args.js'
 
@@ -18,7 +19,22 @@ describe('parseCommandLine', () => {
         interpolate: false,
         maxErrors: 5,
         quiet: false,
+        workers: 1,
       },
+    })
+  })
+
+  it('parses --workers (a count or auto) and --shard k/n', () => {
+    const config = (argv: string[]) => {
+      const parsed = parseCommandLine(['load', 'e.ndjson', '--to', 'ndjson:o', ...argv])
+      return parsed.kind === 'run' && parsed.config.command === 'load' ? parsed.config : parsed
+    }
+    expect(config(['--workers', '3', '--shard', '2/5', '--load-id', 'x'])).toMatchObject({ workers: 3, shard: { index: 2, count: 5 } })
+    expect(config(['--workers', 'auto'])).toMatchObject({ workers: availableParallelism() })
+    expect(config(['--workers', '65'])).toMatchObject({ kind: 'usage-error', message: '--workers: --workers takes at most 64' })
+    expect(config(['--shard', '2/1', '--load-id', 'x'])).toMatchObject({
+      kind: 'usage-error',
+      message: expect.stringMatching(/^--shard: takes k\/n/),
     })
   })
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { isValidLoadId } from '@labelpipe/core'
@@ -21,6 +22,29 @@ const count = (name: string) =>
     .regex(/^\d+$/, `${name} takes a whole number`)
     .transform((value) => Number(value))
 
+/** `--shard k/n`: this process loads shard k (1-based, as in GNU `split -n l/k/n`) of n byte ranges. */
+export type Shard = { readonly index: number; readonly count: number }
+
+const maxShards = 1000
+const maxWorkers = 64
+
+const shardSchema = z.string().transform((value, ctx): Shard => {
+  const match = /^(\d+)\/(\d+)$/.exec(value)
+  const index = Number(match?.[1])
+  const count = Number(match?.[2])
+  if (match === null || index < 1 || index > count || count > maxShards) {
+    ctx.addIssue({ code: 'custom', message: `takes k/n with 1 <= k <= n <= ${maxShards}, got ${JSON.stringify(value)}` })
+    return z.NEVER
+  }
+  return { index, count }
+})
+
+const workersSchema = z
+  .string()
+  .regex(/^(\d+|auto)$/, '--workers takes a whole number or auto')
+  .transform((value) => (value === 'auto' ? availableParallelism() : Number(value)))
+  .pipe(z.number().min(1, '--workers takes at least 1').max(maxWorkers, `--workers takes at most ${maxWorkers}`))
+
 const common = {
   input: z.string({ error: 'missing <export>: a file path, or - for stdin' }).min(1),
   maxLineLength: count('--max-line-length').optional(),
@@ -29,22 +53,34 @@ const common = {
 
 // The one schema of the CLI's configuration: every option's rule is here, and its message names the option.
 export const configSchema = z.discriminatedUnion('command', [
-  z.object({
-    command: z.literal('load'),
-    ...common,
-    to: z
-      .array(targetSchema)
-      .min(1, 'load needs at least one --to parquet:<dir> or ndjson:<dir>')
-      // Two targets in one folder would write the same _manifests/<load_id>.json.
-      .refine((targets) => new Set(targets.map((t) => resolve(t.dir))).size === targets.length, 'each --to needs its own folder'),
-    parquetEngine: z.enum(['parquet-wasm', 'parquetjs-lite']).default('parquet-wasm'),
-    ndjsonGzip: z.boolean().default(false),
-    interpolate: z.boolean().default(false),
-    maxErrors: count('--max-errors').default(0),
-    deadLetters: z.string().min(1).optional(),
-    loadId: z.string().refine(isValidLoadId, '--load-id takes letters, digits, _ . - (at most 128)').optional(),
-    quiet: z.boolean().default(false),
-  }),
+  z
+    .object({
+      command: z.literal('load'),
+      ...common,
+      to: z
+        .array(targetSchema)
+        .min(1, 'load needs at least one --to parquet:<dir> or ndjson:<dir>')
+        // Two targets in one folder would write the same _manifests/<load_id>.json.
+        .refine((targets) => new Set(targets.map((t) => resolve(t.dir))).size === targets.length, 'each --to needs its own folder'),
+      parquetEngine: z.enum(['parquet-wasm', 'parquetjs-lite']).default('parquet-wasm'),
+      ndjsonGzip: z.boolean().default(false),
+      interpolate: z.boolean().default(false),
+      maxErrors: count('--max-errors').default(0),
+      deadLetters: z.string().min(1).optional(),
+      loadId: z.string().refine(isValidLoadId, '--load-id takes letters, digits, _ . - (at most 128)').optional(),
+      quiet: z.boolean().default(false),
+      workers: workersSchema.default(1),
+      shard: shardSchema.optional(),
+    })
+    // Byte ranges need a file to seek in; each shard is a separate run, so they can only find each other's files by a shared id.
+    .refine((config) => config.input !== '-' || (config.workers === 1 && config.shard === undefined), {
+      path: ['input'],
+      message: '--workers and --shard split a file by byte ranges; stdin cannot be split (give the file path)',
+    })
+    .refine((config) => config.shard === undefined || config.loadId !== undefined, {
+      path: ['shard'],
+      message: 'needs --load-id: every shard of one export must write the same load id',
+    }),
   z.object({
     command: z.literal('inspect'),
     ...common,
@@ -66,6 +102,8 @@ const optionSpecs = {
     'dead-letters': { type: 'string' },
     'max-line-length': { type: 'string' },
     'load-id': { type: 'string' },
+    workers: { type: 'string' },
+    shard: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
     verbose: { type: 'boolean', short: 'v' },
     help: { type: 'boolean', short: 'h' },
@@ -114,6 +152,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     maxErrors: v['max-errors'],
     deadLetters: v['dead-letters'],
     loadId: v['load-id'],
+    workers: v.workers,
+    shard: v.shard,
     quiet: v.quiet,
     json: v.json,
   }
@@ -156,8 +196,14 @@ Options:
   --interpolate               fill video frames between key frames (boxes, points; rows flagged interpolated)
   --max-errors <n>            dead-letter up to n bad lines instead of failing (default 0)
   --dead-letters <file>       where bad lines go (default <first dir>/_dead_letters/<load_id>.ndjson)
-  --max-line-length <bytes>   longest line accepted (default 67108864)
+  --max-line-length <bytes>   longest line accepted (default: no limit; lines over 8 MiB are streamed)
   --load-id <id>              the run's id (default: UTC time + random)
+  --workers <n>|auto          worker threads, each loading an equal byte range of the file (default 1);
+                              one set of part files per worker, one manifest once all succeed; not for
+                              gzip or stdin
+  --shard <k>/<n>             load only shard k (1..n) of n byte ranges, so n machines split one export;
+                              needs --load-id, shared by all shards; commits _manifests/<load_id>.shard-<k>-of-<n>.json,
+                              and the load is complete when all n exist
   -q, --quiet                 no summary
   -v, --verbose               stack traces on failure
   -h, --help                  this help
@@ -171,7 +217,7 @@ and bad lines (every bad line is counted; the first 10 are shown).
 
 Options:
   --json                      print the report as JSON
-  --max-line-length <bytes>   longest line accepted (default 67108864)
+  --max-line-length <bytes>   longest line accepted (default: no limit; lines over 8 MiB are streamed)
   -v, --verbose               stack traces on failure
   -h, --help                  this help
 `,

@@ -42,7 +42,8 @@ async function run(config: CliConfig, io: CliIo): Promise<number> {
       return io.signal.reason === 'SIGTERM' ? exitCodes.terminated : exitCodes.interrupted
     }
     io.stderr.write(`labelpipe: ${describeFailure(error, config.verbose)}\n`)
-    return exitCodes.failed
+    // An option the input cannot honour (--workers on a gzip file) is a usage error, found once the input is opened.
+    return isLabelpipeError(error) && error.code === 'LP_INVALID_OPTION' ? exitCodes.usage : exitCodes.failed
   }
 }
 

@@ -92,8 +92,9 @@ function describeInputFailure(cause: unknown): string {
 
 /** A line longer than the source's `maxLineLength`. */
 export class LineTooLongError extends LabelpipeError {
-  constructor(maxLineLength: number, at: Position) {
-    super('LP_LINE_TOO_LONG', `line is longer than maxLineLength (${maxLineLength} bytes)`, { at })
+  /** `limit` names the option that was exceeded; default `maxLineLength`. */
+  constructor(maxBytes: number, at: Position, limit = 'maxLineLength') {
+    super('LP_LINE_TOO_LONG', `line is longer than ${limit} (${maxBytes} bytes)`, { at })
   }
 }
 

@@ -15,6 +15,8 @@ export {
   UnsupportedFormatError,
 } from './errors.js'
 export { FanOutSink, fanOutSink } from './fan-out-sink.js'
+export type { FrameStore } from './frame-store.js'
+export { attachFrameStore, frameNumber, frameStoreKey, frameStoreOf } from './frame-store.js'
 export type { DeadLetter, DeadLetterSink, LineageSource, RunFacts } from './load-run.js'
 export { isValidLoadId, newLoadId } from './load-run.js'
 export type {
@@ -53,6 +55,17 @@ export {
   tableSchemas,
   workflowHistoryTable,
 } from './schemas/tables.js'
+export type {
+  V1Answer,
+  V1Classification,
+  V1ClassificationItem,
+  V1Frame,
+  V1Label,
+  V1LabelContent,
+  V1LabelGroup,
+  V1Object,
+} from './schemas/v1-export.js'
+export { v1Answer, v1Classification, v1Frame, v1Label, v1LabelContent, v1Object } from './schemas/v1-export.js'
 export type {
   V2Annotations,
   V2Classification,

@@ -3,6 +3,11 @@ export interface Position {
   readonly file: string
   readonly line: number
   readonly byteOffset: number
+  /**
+   * For an element of a JSON array (an Export v1 label): its 0-based index in the array. `line` and
+   * `byteOffset` are then those of the element's first byte; messages name all three.
+   */
+  readonly arrayIndex?: number
 }
 
 /** A value with the input position it was read at; every record that crosses a stage boundary travels like this. */
@@ -26,5 +31,6 @@ export function formatFieldPath(path: FieldPath): string {
 
 /** Renders a position as `export.ndjson line 50001 (byte 7340112)`. */
 export function formatPosition(at: Position): string {
+  if (at.arrayIndex !== undefined) return `${at.file} line ${at.line} (byte ${at.byteOffset}, array index ${at.arrayIndex})`
   return `${at.file} line ${at.line} (byte ${at.byteOffset})`
 }

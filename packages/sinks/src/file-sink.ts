@@ -1,5 +1,3 @@
-import { mkdir } from 'node:fs/promises'
-import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import {
   type Batch,
@@ -12,9 +10,9 @@ import {
   tableNames,
 } from '@labelpipe/core'
 import type { z } from 'zod'
-import { assertNotCommitted, buildManifest, type LoadManifest, type ManifestFile, manifestFolder, writeManifest } from './manifest.js'
-import { integerOption, loadIdOption, optionalFunction, optionsSchema, requiredString, type SameShape } from './options.js'
-import { messageOf, PartFile, syncFolder } from './part-file.js'
+import { type LoadManifest, type ManifestFile, publishLoad, type SealedPart } from './manifest.js'
+import { integerOption, loadIdOption, oneOf, optionalFunction, optionsSchema, requiredString, type SameShape } from './options.js'
+import { messageOf, PartFile, partFileName } from './part-file.js'
 
 /** Options every file sink takes. */
 export interface FileSinkOptions {
@@ -30,6 +28,17 @@ export interface FileSinkOptions {
   readonly describeRun?: () => RunFacts
   /** Batches buffered before `write()` returns false. Default 4 (4 × 512 rows at the default batch size): measured faster and smaller than 16, since rows waiting in the buffer survive garbage collections. */
   readonly highWaterMark?: number
+  /**
+   * The `<seq>` of `part-<loadId>-<seq>`, zero-padded to 5 digits. Default 0. Sinks of one load that write to
+   * one folder (worker threads, shards) need distinct numbers.
+   */
+  readonly seq?: number
+  /**
+   * `'manifest'` (default): `_final` publishes the part files and writes the manifest. `'none'`: `_final` only
+   * seals them (fsynced under their temp names) and `sealedParts` lists them; the caller commits several sinks
+   * as one load with `commitSealedParts`, or removes their files with `removeParts`.
+   */
+  readonly commit?: 'manifest' | 'none'
 }
 
 /** The zod shape of `FileSinkOptions`; each factory extends it with its own options. */
@@ -38,6 +47,8 @@ export const fileSinkOptionShape = {
   loadId: loadIdOption(),
   describeRun: optionalFunction<() => RunFacts>(),
   highWaterMark: integerOption(4, 1, 1_000_000),
+  seq: integerOption(0, 0, 99_999),
+  commit: oneOf(['manifest', 'none'], 'manifest'),
 }
 
 const fileSinkOptions = optionsSchema(fileSinkOptionShape)
@@ -97,6 +108,7 @@ export abstract class FileSink extends Writable {
   #busy: Promise<void> = Promise.resolve()
   #manifestFile: PartFile | undefined
   #manifest: LoadManifest | undefined
+  #sealed: readonly SealedPart[] | undefined
 
   constructor(options: ParsedFileSinkOptions, format: FileFormat) {
     super({ objectMode: true, highWaterMark: options.highWaterMark })
@@ -114,6 +126,11 @@ export abstract class FileSink extends Writable {
   /** The manifest this sink committed; undefined until 'finish'. */
   get manifest(): LoadManifest | undefined {
     return this.writableFinished ? this.#manifest : undefined
+  }
+
+  /** With `commit: 'none'`: the sealed, unpublished part files, which the caller now owns; undefined until 'finish'. */
+  get sealedParts(): readonly SealedPart[] | undefined {
+    return this.writableFinished ? this.#sealed : undefined
   }
 
   override _write(batch: Batch<TableRow>, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -153,8 +170,8 @@ export abstract class FileSink extends Writable {
   }
 
   #open(table: TableName, at: Position): OpenTable {
-    const { dir, loadId } = this.#options
-    const file = new PartFile(dir, table, `part-${loadId}-00000${this.#format.extension}`, table)
+    const { dir, loadId, seq } = this.#options
+    const file = new PartFile(dir, table, partFileName(loadId, seq, this.#format.extension), table)
     const opened = { table, writer: this.#format.createWriter(table, file, at), file }
     this.#tables.set(table, opened)
     file.create()
@@ -175,10 +192,14 @@ export abstract class FileSink extends Writable {
   }
 
   async #commit(): Promise<void> {
-    const { dir, loadId, describeRun } = this.#options
+    const { dir, loadId, describeRun, commit } = this.#options
     const opened = tableNames.flatMap((table) => this.#tables.get(table) ?? [])
     // Every encoder finishes and every file is durable under its temp name before any becomes visible.
     for (const { writer } of opened) await writer.finish()
+    if (commit === 'none') {
+      this.#sealed = opened.map((table) => ({ ...manifestEntry(table), tempPath: table.file.tempPath }))
+      return
+    }
     // Upstream is done when _final runs, so the facts (dead letters, input bytes) are final here.
     let facts: RunFacts | undefined
     try {
@@ -186,31 +207,17 @@ export abstract class FileSink extends Writable {
     } catch (cause) {
       throw new SinkError(`manifest: describeRun() threw: ${messageOf(cause)}`, { cause })
     }
-    await assertNotCommitted(dir, loadId)
-    for (const { file } of opened) await file.publish()
-    for (const { table } of opened) await syncFolder(join(dir, table), table)
-    // The manifest's folder exists and every folder entry is durable before the manifest can appear.
-    try {
-      await mkdir(join(dir, manifestFolder), { recursive: true })
-    } catch (cause) {
-      throw new SinkError(`manifest: cannot create ${join(dir, manifestFolder)}: ${messageOf(cause)}`, { cause })
-    }
-    await syncFolder(dir, 'manifest')
-    const files: ManifestFile[] = opened.map(({ table, writer, file }) => ({
-      table,
-      path: file.relativePath,
-      rows: writer.rows,
-      bytes: file.bytes,
-    }))
-    const manifest = await buildManifest({ loadId, format: this.#format.name, startedAt: this.#startedAt, facts, files })
-    this.#manifestFile = await writeManifest(dir, manifest)
-    this.#manifest = manifest
+    const parts = opened.map((table) => ({ ...manifestEntry(table), publish: () => table.file.publish() }))
+    const committed = await publishLoad(dir, parts, { loadId, format: this.#format.name, startedAt: this.#startedAt, facts })
+    this.#manifestFile = committed.file
+    this.#manifest = committed.manifest
   }
 
   /** Undo everything of an unfinished run: the manifest first (so no reader trusts it), then every part file. */
   async #rollback(): Promise<void> {
     await this.#busy
-    // After 'finish' (autoDestroy) the run is committed and stays; before it, nothing of the run may remain.
+    // After 'finish' (autoDestroy) the run is committed and stays (with commit 'none', its sealed files are the
+    // caller's); before it, nothing of the run may remain.
     if (this.writableFinished) return
     const failures: unknown[] = []
     await this.#manifestFile?.discard().catch((error: unknown) => failures.push(error))
@@ -220,6 +227,10 @@ export abstract class FileSink extends Writable {
     }
     if (failures.length > 0) throw failures[0]
   }
+}
+
+function manifestEntry({ table, writer, file }: OpenTable): ManifestFile {
+  return { table, path: file.relativePath, rows: writer.rows, bytes: file.bytes }
 }
 
 function asSinkError(error: unknown): Error {

@@ -1,6 +1,7 @@
-import { access, readFile } from 'node:fs/promises'
+import { access, mkdir, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type LineageSource, type RunFacts, SinkError, type TableName, tableNames } from '@labelpipe/core'
+import { labelpipeVersion } from './labelpipe-version.js'
 import { messageOf, PartFile, syncFolder } from './part-file.js'
 
 /** One committed data file, as listed in the manifest. */
@@ -33,10 +34,17 @@ export interface LoadManifest {
   readonly files: readonly ManifestFile[]
 }
 
+/** A part file sealed under its temp name by a sink with `commit: 'none'`, not yet visible. */
+export interface SealedPart extends ManifestFile {
+  /** Absolute path of the sealed temp file, renamed to `<dir>/<path>` at commit. */
+  readonly tempPath: string
+}
+
 export const manifestFolder = '_manifests'
 
-function manifestPath(root: string, loadId: string): string {
-  return join(root, manifestFolder, `${loadId}.json`)
+/** `name` is the manifest's file name without `.json`: the load id, or `<load id>.shard-<k>-of-<n>` for one shard. */
+function manifestPath(root: string, name: string): string {
+  return join(root, manifestFolder, `${name}.json`)
 }
 
 export interface ManifestInput {
@@ -67,21 +75,84 @@ export async function buildManifest(input: ManifestInput): Promise<LoadManifest>
   }
 }
 
-/** Fails when `loadId` already has a manifest: a load id is committed once, never overwritten. */
-export async function assertNotCommitted(root: string, loadId: string): Promise<void> {
-  const path = manifestPath(root, loadId)
+/** Fails when `name` already has a manifest: a load id (or a shard of it) is committed once, never overwritten. */
+async function assertNotCommitted(root: string, name: string): Promise<void> {
+  const path = manifestPath(root, name)
   try {
     await access(path)
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return
     throw new SinkError(`manifest: cannot check ${path}: ${messageOf(cause)}`, { cause })
   }
-  throw new SinkError(`manifest: load ${loadId} is already committed (${path} exists); use a new load id`)
+  throw new SinkError(`manifest: load ${name} is already committed (${path} exists); use a new load id`)
+}
+
+/** A sealed part file and how to make it visible under its final name. */
+export interface PublishablePart extends ManifestFile {
+  publish(): Promise<void>
+}
+
+/** A committed load: its manifest, and the manifest's file, to discard should a later step of the caller fail. */
+export interface CommittedLoad {
+  readonly manifest: LoadManifest
+  readonly file: PartFile
+}
+
+/**
+ * The commit of every file load, one sink's or several sealed ones': the load must not be committed yet, every
+ * part is renamed to its final name, the folders are fsynced, and the manifest, listing `parts` in order, is
+ * written last (`manifestName` defaults to the load id).
+ */
+export async function publishLoad(
+  root: string,
+  parts: readonly PublishablePart[],
+  input: Omit<ManifestInput, 'files'>,
+  manifestName: string = input.loadId,
+): Promise<CommittedLoad> {
+  await assertNotCommitted(root, manifestName)
+  for (const part of parts) await part.publish()
+  for (const folder of new Set(parts.map((part) => part.path.slice(0, part.path.indexOf('/'))))) {
+    await syncFolder(join(root, folder), folder)
+  }
+  // The manifest's folder exists and every folder entry is durable before the manifest can appear.
+  try {
+    await mkdir(join(root, manifestFolder), { recursive: true })
+  } catch (cause) {
+    throw new SinkError(`manifest: cannot create ${join(root, manifestFolder)}: ${messageOf(cause)}`, { cause })
+  }
+  await syncFolder(root, 'manifest')
+  const files = parts.map(({ table, path, rows, bytes }) => ({ table, path, rows, bytes }))
+  const manifest = await buildManifest({ ...input, files })
+  return { manifest, file: await writeManifest(root, manifest, manifestName) }
+}
+
+/**
+ * Commits the sealed parts of several `commit: 'none'` sinks of one load (the worker threads of a sharded run) as
+ * one load under `root`: renamed to their final names, then one manifest listing them all. On failure the caller
+ * removes the parts (`removeParts`) and discards a manifest already written by an earlier root.
+ */
+export function commitSealedParts(
+  root: string,
+  parts: readonly SealedPart[],
+  input: Omit<ManifestInput, 'files'>,
+  manifestName: string = input.loadId,
+): Promise<CommittedLoad> {
+  const publishable = parts.map(({ tempPath, ...part }) => ({
+    ...part,
+    publish: async () => {
+      try {
+        await rename(tempPath, join(root, part.path))
+      } catch (cause) {
+        throw new SinkError(`${part.table}: cannot rename ${tempPath}: ${messageOf(cause)}`, { cause })
+      }
+    },
+  }))
+  return publishLoad(root, publishable, input, manifestName)
 }
 
 /** Writes the manifest under a temp name, fsyncs, renames and fsyncs the folder; returns the file to discard on rollback. */
-export async function writeManifest(root: string, manifest: LoadManifest): Promise<PartFile> {
-  const file = new PartFile(root, manifestFolder, `${manifest.load_id}.json`, 'manifest')
+async function writeManifest(root: string, manifest: LoadManifest, name: string): Promise<PartFile> {
+  const file = new PartFile(root, manifestFolder, `${name}.json`, 'manifest')
   try {
     await file.write(Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`))
     await file.seal()
@@ -92,19 +163,4 @@ export async function writeManifest(root: string, manifest: LoadManifest): Promi
     await file.discard().catch(() => undefined)
     throw error
   }
-}
-
-let version: Promise<string> | undefined
-
-/** The version of @labelpipe/sinks (all labelpipe packages share one), read once from its package.json. */
-function labelpipeVersion(): Promise<string> {
-  // src/manifest.ts and dist/manifest.js are both one folder below the package root. A bundler that drops
-  // package.json must not fail a load over a version string: the manifest then says 'unknown'.
-  version ??= readFile(new URL('../package.json', import.meta.url), 'utf8')
-    .then((text) => {
-      const parsed = JSON.parse(text) as { version?: unknown }
-      return typeof parsed.version === 'string' ? parsed.version : 'unknown'
-    })
-    .catch(() => 'unknown')
-  return version
 }

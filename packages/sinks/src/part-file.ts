@@ -1,7 +1,41 @@
-import { type FileHandle, mkdir, open, rename, unlink } from 'node:fs/promises'
+import { type FileHandle, mkdir, open, readdir, rename, unlink } from 'node:fs/promises'
 import { platform } from 'node:os'
 import { dirname, join } from 'node:path'
-import { SinkError } from '@labelpipe/core'
+import { SinkError, tableNames } from '@labelpipe/core'
+
+/** `part-<loadId>-<seq>.<ext>`, seq zero-padded to 5 digits (docs/schema.md, File layout). */
+export function partFileName(loadId: string, seq: number, extension: string): string {
+  return `part-${loadId}-${String(seq).padStart(5, '0')}${extension}`
+}
+
+/**
+ * Removes every file of parts `seqs` of load `loadId` under `root`, whatever state they were left in: published
+ * (`part-…`), sealed or half-written (`_part-….tmp`) or a Parquet row spool (`_part-….rows.tmp`). The cleanup of a
+ * sharded run, whose workers may have sealed their files, or died (out of memory) before removing their own.
+ * Other seqs of the same load (another machine's shard) and other loads are left alone.
+ */
+export async function removeParts(root: string, loadId: string, seqs: readonly number[]): Promise<void> {
+  const prefixes = seqs.map((seq) => partFileName(loadId, seq, '.'))
+  for (const table of tableNames) {
+    const folder = join(root, table)
+    let names: string[]
+    try {
+      names = await readdir(folder)
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue
+      throw new SinkError(`${table}: cannot list ${folder}: ${messageOf(cause)}`, { cause })
+    }
+    for (const name of names) {
+      if (!prefixes.some((prefix) => name.startsWith(prefix) || name.startsWith(`_${prefix}`))) continue
+      try {
+        await unlink(join(folder, name))
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw new SinkError(`${table}: cannot remove ${name}: ${messageOf(cause)}`, { cause })
+      }
+    }
+  }
+}
 
 /**
  * One output file of a run, owned by exactly one table writer. Bytes go to a `_`-prefixed temp name ending in

@@ -3,22 +3,39 @@ import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream'
 import { createGunzip } from 'node:zlib'
+import { type ByteRange, openRange, type RangeOrigin, rangeCut } from './byte-range.js'
 
 /**
  * An input's bytes, decompressed when they are gzip (detected by the magic number, not the file name), with
  * how many raw bytes have been read: progress is reported against the file size, which is the raw size.
+ * With a byte range (file paths only, never gzip), only the lines that start in it, and progress against it.
  */
 export class InputBytes {
   readonly name: string
   #input: string | Readable
+  readonly #range: ByteRange | undefined
+  #origin: Promise<RangeOrigin> | undefined = undefined
   #rawBytesRead = 0
   #raw: Readable | undefined = undefined
   #destroyedBy: Error | undefined = undefined
   #totalBytes: number | undefined = undefined
 
-  constructor(input: string | Readable, name: string) {
+  constructor(input: string | Readable, name: string, range?: ByteRange) {
     this.#input = input
     this.name = name
+    this.#range = range
+  }
+
+  /** Where the first line read starts in the file: line 1, byte 0, unless a byte range starts later (resolved once). */
+  origin(): Promise<RangeOrigin> {
+    const input = this.#input
+    if (this.#range === undefined || typeof input !== 'string') return Promise.resolve({ line: 1, byteOffset: 0 })
+    this.#origin ??= openRange(input, this.#range).then(({ origin, fileBytes }) => {
+      const { start, end } = this.#range as ByteRange
+      this.#totalBytes = Math.max(0, Math.min(end, fileBytes) - start)
+      return origin
+    })
+    return this.#origin
   }
 
   get rawBytesRead(): number {
@@ -31,6 +48,10 @@ export class InputBytes {
 
   /** Streams the bytes; the input stream is owned here and destroyed however iteration ends. */
   async *chunks(): AsyncGenerator<Buffer> {
+    if (this.#range !== undefined && typeof this.#input === 'string') {
+      yield* this.#rangeChunks(this.#input, this.#range)
+      return
+    }
     // stat() first: it fails cleanly for a missing file, where an opened stream would also emit an unheard 'error'.
     if (typeof this.#input === 'string') {
       const stats = await stat(this.#input)
@@ -62,6 +83,35 @@ export class InputBytes {
   destroy(error: Error): void {
     this.#destroyedBy ??= error
     this.#raw?.destroy(error)
+  }
+
+  /** The bytes of the range's lines: from its first line's start through the end of the last line starting before `end`. */
+  async *#rangeChunks(path: string, { start, end }: ByteRange): AsyncGenerator<Buffer> {
+    const { byteOffset } = await this.origin()
+    // Progress covers [start, end): the skipped head of the first partial line counts, the tail read past `end` does not.
+    const reached = (position: number) => {
+      this.#rawBytesRead = Math.min(Math.max(position - start, 0), end - start)
+    }
+    reached(byteOffset)
+    if (byteOffset >= end) return
+    const raw = createReadStream(path, { start: byteOffset })
+    this.#raw = raw
+    if (this.#destroyedBy !== undefined) raw.destroy(this.#destroyedBy)
+    let position = byteOffset
+    try {
+      for await (const chunk of raw as AsyncIterable<Buffer>) {
+        const cut = rangeCut(chunk, position, end)
+        position += cut === -1 ? chunk.length : cut
+        reached(position)
+        if (cut !== -1) {
+          yield chunk.subarray(0, cut)
+          return
+        }
+        yield chunk
+      }
+    } finally {
+      raw.destroy()
+    }
   }
 
   async *#count(raw: Readable): AsyncGenerator<Buffer> {

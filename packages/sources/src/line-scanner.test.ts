@@ -80,3 +80,101 @@ describe('LineScanner', () => {
     )
   })
 })
+
+describe('LineScanner streaming of long lines', () => {
+  /** A LineStream that keeps what it was fed, and fails on a `!`. */
+  function recordingStreams() {
+    const opened: { line: number; byteOffset: number; bytes: Buffer[]; destroyed: boolean }[] = []
+    return {
+      opened,
+      streaming: {
+        over: 8,
+        open: (line: number, byteOffset: number) => {
+          const stream = { line, byteOffset, bytes: [] as Buffer[], destroyed: false }
+          opened.push(stream)
+          return {
+            write: (bytes: Buffer) => {
+              if (bytes.includes(0x21)) throw new Error('bang')
+              stream.bytes.push(Buffer.from(bytes))
+            },
+            end: () => Buffer.concat(stream.bytes).toString(),
+            destroy: () => {
+              stream.destroyed = true
+            },
+          }
+        },
+      },
+    }
+  }
+
+  it('hands every line over `over` bytes to a stream, whole, whatever the chunking (property)', () => {
+    const line = fc.oneof(fc.string({ maxLength: 6, unit: fc.constantFrom('a', 'é', '{') }), fc.string({ minLength: 9, maxLength: 30 }))
+    fc.assert(
+      fc.property(
+        fc.array(
+          line.map((text) => text.replace(/[\n!]/g, '')),
+          { maxLength: 8 },
+        ),
+        fc.array(fc.nat(200)),
+        (lines, cuts) => {
+          const input = Buffer.from(lines.map((text) => `${text}\n`).join(''))
+          const { opened, streaming } = recordingStreams()
+          const scanner = new LineScanner(1 << 20, { line: 1, byteOffset: 0 }, streaming)
+          const forwarded: Buffer[] = []
+          let from = 0
+          for (const cut of [...cuts.map((c) => Math.min(c, input.length)).sort((a, b) => a - b), input.length]) {
+            forwarded.push(...scanner.scan(input.subarray(from, cut)))
+            from = cut
+          }
+          scanner.end()
+          const long = lines.map((text, i) => [i + 1, text] as const).filter(([, text]) => Buffer.byteLength(text) > 8)
+          expect(opened.map((stream) => stream.line)).toEqual(long.map(([line]) => line))
+          for (const [line, text] of long) {
+            const taken = scanner.takeBadLine(line)
+            expect(taken?.problem).toBe('streamed')
+            expect(taken?.streamed).toEqual({ ok: true, value: text })
+          }
+          // The splitter still sees every line, a streamed one cut to its first `over` bytes.
+          const expected = lines.map((text) => {
+            const bytes = Buffer.from(text)
+            return `${bytes.length > 8 ? bytes.subarray(0, 8).toString('latin1') : bytes.toString('latin1')}\n`
+          })
+          expect(Buffer.concat(forwarded).toString('latin1')).toBe(expected.join(''))
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  it('reports a stream that throws as the line result, and skips the rest of that line', () => {
+    const { opened, streaming } = recordingStreams()
+    const scanner = new LineScanner(1 << 20, { line: 1, byteOffset: 0 }, streaming)
+    scanner.scan(Buffer.from('0123456789!abc'))
+    scanner.scan(Buffer.from('defghij\nok\n'))
+    scanner.end()
+    const result = scanner.takeBadLine(1)
+    expect(result).toMatchObject({ problem: 'streamed', byteOffset: 0, byteLength: 21, streamed: { ok: false } })
+    expect(opened[0]?.destroyed).toBe(true)
+    expect(scanner.takeBadLine(2)).toBeUndefined()
+  })
+
+  it('lets maxLineLength and invalid UTF-8 win over streaming, and frees the stream', () => {
+    const { opened, streaming } = recordingStreams()
+    const scanner = new LineScanner(12, { line: 1, byteOffset: 0 }, streaming)
+    scanner.scan(Buffer.concat([Buffer.from('0123456789\n0123456789'), Buffer.from([0xff]), Buffer.from('\n0123456789')]))
+    scanner.scan(Buffer.from('abcdef\n'))
+    scanner.end()
+    expect(scanner.takeBadLine(1)?.problem).toBe('streamed')
+    expect(scanner.takeBadLine(2)?.problem).toBe('invalid-utf8')
+    expect(scanner.takeBadLine(3)?.problem).toBe('too-long')
+    expect(opened.map((stream) => stream.destroyed)).toEqual([false, true, true])
+  })
+
+  it('frees an unfinished stream on destroy', () => {
+    const { opened, streaming } = recordingStreams()
+    const scanner = new LineScanner(1 << 20, { line: 1, byteOffset: 0 }, streaming)
+    scanner.scan(Buffer.from('0123456789abcdef'))
+    scanner.destroy()
+    expect(opened[0]?.destroyed).toBe(true)
+  })
+})

@@ -7,9 +7,35 @@ export interface BadLine {
   readonly byteOffset: number
   /** The line's true length in bytes without its newline (a too-long line reaches the splitter truncated). */
   readonly byteLength: number
-  readonly problem: 'too-long' | 'invalid-utf8'
+  readonly problem: 'too-long' | 'invalid-utf8' | 'streamed'
   /** For invalid-utf8: absolute offset of the first byte that is not UTF-8. */
   readonly badByteOffset: number
+  /** For streamed: what the line's LineStream made of it, or the error it threw. */
+  readonly streamed?: StreamedLine
+}
+
+export type StreamedLine = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown }
+
+/** The parse of one line fed in pieces, for lines longer than `streamLinesOver` (giant-row.ts). */
+export interface LineStream {
+  write(bytes: Buffer): void
+  /** The line ended; returns what it parsed to. */
+  end(): unknown
+  /** The line was abandoned (bad, or the input was destroyed): free what it holds. */
+  destroy(): void
+}
+
+/** Lines longer than `over` bytes go to a LineStream instead of whole to the splitter. */
+export interface LineStreaming {
+  readonly over: number
+  readonly open: (line: number, byteOffset: number) => LineStream
+}
+
+/** Where the scanned bytes start in their file. */
+export interface ScanOrigin {
+  /** 1-based line number of the first byte. */
+  readonly line: number
+  readonly byteOffset: number
 }
 
 const newline = 0x0a
@@ -30,9 +56,22 @@ export class LineScanner {
   #lineStart = 0
   #lineTooLong = false
   #carry: Buffer | undefined = undefined
+  readonly #streaming: LineStreaming | undefined
+  // The current line's bytes in earlier chunks (views), kept while it may still turn out to need streaming.
+  #lineParts: Buffer[] = []
+  #stream: LineStream | undefined = undefined
+  #streamFailure: { ok: false; error: unknown } | undefined = undefined
 
-  constructor(maxLineLength: number) {
+  /**
+   * `origin`: the absolute line number and byte offset of the first byte scanned, so positions stay the file's
+   * own when only a byte range of it is read (byte-range.ts). Default line 1, byte 0.
+   */
+  constructor(maxLineLength: number, origin: ScanOrigin = { line: 1, byteOffset: 0 }, streaming?: LineStreaming) {
     this.#maxLineLength = maxLineLength
+    this.#streaming = streaming
+    this.#line = origin.line
+    this.#offset = origin.byteOffset
+    this.#lineStart = origin.byteOffset
   }
 
   /** Returns the parts of `chunk` to forward: all of it, except the bytes of a line past maxLineLength. */
@@ -51,7 +90,20 @@ export class LineScanner {
         forward.push(chunk.subarray(from, pos + keep))
         this.#lineTooLong = true
         from = segmentEnd
+        this.#abandonStream()
       } else if (this.#lineTooLong) {
+        from = segmentEnd
+      } else if (this.#stream !== undefined) {
+        this.#feed(chunk.subarray(pos, segmentEnd))
+        from = segmentEnd
+      } else if (this.#streaming !== undefined && lineLengthAtEnd > this.#streaming.over) {
+        // Like a truncation: the splitter gets the line's first `over` bytes (its consumer only takes the
+        // stream's result for that line); the stream gets the whole line, from its first byte.
+        const keep = this.#streaming.over - (this.#offset + pos - this.#lineStart)
+        forward.push(chunk.subarray(from, pos + keep))
+        this.#stream = this.#streaming.open(this.#line, this.#lineStart)
+        for (const part of this.#lineParts) this.#feed(part)
+        this.#feed(chunk.subarray(pos, segmentEnd))
         from = segmentEnd
       }
       if (nl === -1) break
@@ -59,8 +111,34 @@ export class LineScanner {
       pos = nl + 1
     }
     if (from < chunk.length) forward.push(from === 0 ? chunk : chunk.subarray(from))
+    if (this.#streaming !== undefined && this.#stream === undefined && !this.#lineTooLong && pos < chunk.length) {
+      this.#lineParts.push(chunk.subarray(pos))
+    }
     this.#offset += chunk.length
     return forward
+  }
+
+  /** Frees an unfinished line stream (the input was destroyed mid-line). */
+  destroy(): void {
+    this.#abandonStream()
+  }
+
+  #feed(bytes: Buffer): void {
+    if (this.#streamFailure !== undefined) return
+    try {
+      ;(this.#stream as LineStream).write(bytes)
+    } catch (error) {
+      // The line is bad: its result is this error; the rest of its bytes are skipped.
+      this.#streamFailure = { ok: false, error }
+      ;(this.#stream as LineStream).destroy()
+    }
+  }
+
+  #abandonStream(): void {
+    if (this.#stream !== undefined && this.#streamFailure === undefined) this.#stream.destroy()
+    this.#stream = undefined
+    this.#streamFailure = undefined
+    this.#lineParts = []
   }
 
   /** Call at the end of input: the last line may lack its newline, and a carried partial character is invalid. */
@@ -86,7 +164,26 @@ export class LineScanner {
       const offset = this.#invalid.shift() as number
       if (invalidAt === -1) invalidAt = offset
     }
-    if (this.#lineTooLong || invalidAt !== -1) {
+    if (this.#stream !== undefined && !this.#lineTooLong && invalidAt === -1) {
+      let streamed: StreamedLine | undefined = this.#streamFailure
+      if (streamed === undefined) {
+        try {
+          streamed = { ok: true, value: this.#stream.end() }
+        } catch (error) {
+          streamed = { ok: false, error }
+        }
+      }
+      this.#badLines.push({
+        line: this.#line,
+        byteOffset: this.#lineStart,
+        byteLength: end - this.#lineStart,
+        problem: 'streamed',
+        badByteOffset: -1,
+        streamed,
+      })
+      this.#stream = undefined
+      this.#streamFailure = undefined
+    } else if (this.#lineTooLong || invalidAt !== -1) {
       this.#badLines.push({
         line: this.#line,
         byteOffset: this.#lineStart,
@@ -95,6 +192,7 @@ export class LineScanner {
         badByteOffset: invalidAt,
       })
     }
+    this.#abandonStream()
     this.#line++
     this.#lineStart = end + 1
     this.#lineTooLong = false

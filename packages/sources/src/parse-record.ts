@@ -1,11 +1,19 @@
-import { compileValidator, ExportFormatError, type Position } from '@labelpipe/core'
+import { compileValidator, ExportFormatError, type FieldPath, type Position } from '@labelpipe/core'
 import type { z } from 'zod'
 
 // V8 names the failing character index: "... in JSON at position 42".
 const jsonPosition = /at position (\d+)/
 
+/** Where a text parsed on its own sits in the record it came from (a frame or the header of a giant line). */
+export interface PartOfRecord {
+  /** The field path of the text within the record; error paths start with it. */
+  readonly path: FieldPath
+  /** The absolute byte offset of the text's byte `byte`, for the exact place of a syntax error. */
+  readonly byteAt: (byte: number) => number
+}
+
 /** Parses one record's text: JSON.parse, then the schema. */
-export type RecordParser<T> = (text: string, at: Position) => T
+export type RecordParser<T> = (text: string, at: Position, part?: PartOfRecord) => T
 
 /**
  * JSON.parse + the record's zod schema: the one validation of a record; everything downstream trusts the type.
@@ -14,12 +22,12 @@ export type RecordParser<T> = (text: string, at: Position) => T
  */
 export function recordParser<T>(schema: z.ZodType<T>): RecordParser<T> {
   const isValid = compileValidator(schema)
-  return (text, at) => {
+  return (text, at, part) => {
     let json: unknown
     try {
       json = JSON.parse(text)
     } catch (cause) {
-      throw jsonSyntaxError(text, at, cause)
+      throw jsonSyntaxError(text, at, cause, part)
     }
     if (isValid(json)) return json
     const result = schema.safeParse(json)
@@ -27,19 +35,20 @@ export function recordParser<T>(schema: z.ZodType<T>): RecordParser<T> {
     const issue = result.error.issues[0]
     throw new ExportFormatError(issue?.message ?? 'does not match the export schema', {
       at,
-      path: issue?.path.map((key) => (typeof key === 'symbol' ? String(key) : key)),
+      path: [...(part?.path ?? []), ...(issue?.path ?? []).map((key) => (typeof key === 'symbol' ? String(key) : key))],
       cause: result.error,
     })
   }
 }
 
-function jsonSyntaxError(text: string, at: Position, cause: unknown): ExportFormatError {
+function jsonSyntaxError(text: string, at: Position, cause: unknown, part: PartOfRecord | undefined): ExportFormatError {
   const message = cause instanceof Error ? cause.message : String(cause)
   const match = jsonPosition.exec(message)
   const detail = text.length === 0 ? 'empty record' : `invalid JSON: ${message}`
-  if (match === null) return new ExportFormatError(detail, { at, cause })
+  const path = part?.path
+  if (match === null) return new ExportFormatError(detail, { at, path, cause })
   // Report the byte where JSON broke, not only the line's start: a 100 MB line needs the exact place.
-  const charIndex = Number(match[1])
-  const byte = at.byteOffset + Buffer.byteLength(text.slice(0, charIndex))
-  return new ExportFormatError(`${detail} (at byte ${byte})`, { at, cause })
+  const textByte = Buffer.byteLength(text.slice(0, Number(match[1])))
+  const byte = part === undefined ? at.byteOffset + textByte : part.byteAt(textByte)
+  return new ExportFormatError(`${detail} (at byte ${byte})`, { at, path, cause })
 }

@@ -19,17 +19,27 @@ import {
 } from '@labelpipe/core'
 import split2 from 'split2'
 import { z } from 'zod'
+import type { ByteRange } from './byte-range.js'
 import { detectExportFormat, detectionHeadBytes } from './detect-format.js'
+import { GiantRowParser } from './giant-row.js'
 import { InputBytes } from './input-bytes.js'
 import { type BadLine, LineScanner } from './line-scanner.js'
 import { recordParser } from './parse-record.js'
 
 export interface ReadV2ExportOptions {
-  /**
-   * Longest line accepted, in bytes, newline excluded. Default 64 MiB. split2 re-scans a partial line on every
-   * chunk, quadratic on giant lines (docs/facts.md: 64 MB took 24 s), so this bounds that cost too.
-   */
+  /** Longest line accepted, in bytes, newline excluded. Default: no limit (long lines are streamed, see below). */
   readonly maxLineLength?: number
+  /**
+   * Lines longer than this many bytes are not parsed whole: the giant-line path (giant-row.ts) streams the
+   * line, takes each frame of its frames maps out, validates it and spools it to a temp file, and gives a
+   * record whose frames maps are empty and backed by a FrameStore (core's `frameStoreOf`); flattenDataRows
+   * reads them back frame by frame. Memory then grows with the line's non-frame part and 16 bytes a frame,
+   * not with the line. Default 8 MiB: JSON.parse of a line holds it several times over, and split2 re-scans
+   * a partial line on every chunk, quadratic on long lines (docs/facts.md: 8 MB took 0.4 s, 64 MB 24 s).
+   */
+  readonly streamLinesOver?: number
+  /** For a streamed line: the most bytes it may hold outside its frames maps. Default 64 MiB. */
+  readonly maxHeaderBytes?: number
   /** Bad lines to dead-letter before failing the run. Default 0: the first bad line fails the run. */
   readonly maxErrors?: number
   /** Where bad lines go while under `maxErrors`; required when `maxErrors` > 0. */
@@ -44,10 +54,28 @@ export interface ReadV2ExportOptions {
   readonly batchSize?: number
   /** Name used in positions and errors. Default: the path, or `-` for a stream (stdin). */
   readonly name?: string
+  /**
+   * Read only the lines that start in bytes `[start, end)` of the file (byte-range.ts), for worker threads or
+   * machines that split one export. File paths only, never gzip (InvalidOptionError). Positions and errors
+   * keep the file's absolute line numbers and byte offsets; progress is reported against the range. Default:
+   * the whole input.
+   */
+  readonly range?: ByteRange
+  /**
+   * A dead-letter count shared by readers of one run (element 0 of an Int32Array over a SharedArrayBuffer), so
+   * `maxErrors` bounds the run, not each reader. Default: this reader counts alone.
+   */
+  readonly sharedErrorCount?: Int32Array
 }
 
 const optionsSchema = z.object({
-  maxLineLength: z
+  maxLineLength: z.number().int().positive().default(Number.MAX_SAFE_INTEGER),
+  streamLinesOver: z
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024),
+  maxHeaderBytes: z
     .number()
     .int()
     .positive()
@@ -56,6 +84,11 @@ const optionsSchema = z.object({
   deadLetters: z.custom<DeadLetterSink>((value) => typeof value === 'function').optional(),
   batchSize: z.number().int().positive().default(128),
   name: z.string().min(1).optional(),
+  range: z
+    .object({ start: z.number().int().nonnegative(), end: z.number().int().nonnegative() })
+    .refine((range) => range.start <= range.end, 'start must not be after end')
+    .optional(),
+  sharedErrorCount: z.instanceof(Int32Array).optional(),
 })
 
 const batchBytes = 1024 * 1024
@@ -85,8 +118,12 @@ export function readV2Export(input: string | Readable, options: ReadV2ExportOpti
     if (input instanceof Readable) input.destroy()
     throw new InvalidOptionError('deadLetters', 'required when maxErrors > 0: bad records are never dropped silently')
   }
+  if (opts.range !== undefined && typeof input !== 'string') {
+    input.destroy()
+    throw new InvalidOptionError('range', 'needs a file path: a stream cannot be read from a byte offset')
+  }
   const name = opts.name ?? (typeof input === 'string' ? input : '-')
-  return new V2ExportReader(new InputBytes(input, name), Object.freeze({ ...opts, name }))
+  return new V2ExportReader(new InputBytes(input, name, opts.range), Object.freeze({ ...opts, name }))
 }
 
 type ParsedOptions = z.infer<typeof optionsSchema> & { readonly name: string }
@@ -119,41 +156,56 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Batch<V2DataRow>> {
-    const { batchSize, maxLineLength } = this.#options
+    const { batchSize, maxLineLength, streamLinesOver, maxHeaderBytes } = this.#options
     const file = this.#options.name
-    const scanner = new LineScanner(maxLineLength)
+    // A byte range starts at its first whole line; positions stay the file's own (byte-range.ts).
+    const origin = await this.#input.origin().catch((error: unknown) => {
+      throw isLabelpipeError(error) ? error : new InputError(file, this.#options.range?.start ?? 0, error)
+    })
+    const scanner = new LineScanner(maxLineLength, origin, {
+      over: streamLinesOver,
+      open: (line, byteOffset) => new GiantRowParser({ file, line, byteOffset }, maxHeaderBytes),
+    })
     // split2 decodes and splits; '\n' only, so a '\r' stays in the line and byte offsets stay exact (JSON.parse
     // ignores the trailing '\r' as whitespace).
     const lines = split2('\n')
     const bytes = Readable.from(this.#scannedBytes(scanner), { objectMode: false })
     // An error on either side destroys both; it reaches us as the rejection of the loop below.
     pipeline(bytes, lines, () => {})
-    let offset = 0
+    let offset = origin.byteOffset
     let batch: Located<V2DataRow>[] = []
     let textInBatch = 0
     try {
       for await (const line of lines as AsyncIterable<string>) {
         let text = line
-        const at: Position = { file, line: ++this.#lines, byteOffset: offset }
+        const at: Position = { file, line: origin.line + this.#lines++, byteOffset: offset }
         // A UTF-8 byte order mark (Windows tools write one) is not JSON; its 3 bytes still count in offsets.
         if (at.line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1)
         const bad = scanner.takeBadLine(at.line)
         offset += (bad === undefined ? Buffer.byteLength(line) : bad.byteLength) + 1
-        if (bad !== undefined) {
+        let record: V2DataRow
+        if (bad?.streamed !== undefined) {
+          // A streamed line: `text` is only its first streamLinesOver bytes, the record came from the stream.
+          if (!bad.streamed.ok) {
+            if (!isLabelpipeError(bad.streamed.error)) throw bad.streamed.error
+            await this.#reject(bad.streamed.error, text)
+            continue
+          }
+          record = bad.streamed.value as V2DataRow
+        } else if (bad !== undefined) {
           await this.#reject(badLineError(bad, maxLineLength, at), text)
           continue
-        }
-        if (isBlank(text)) {
+        } else if (isBlank(text)) {
           this.#blankLines++
           continue
-        }
-        let record: V2DataRow
-        try {
-          record = parseDataRow(text, at)
-        } catch (error) {
-          if (!isLabelpipeError(error)) throw error
-          await this.#reject(error, text)
-          continue
+        } else {
+          try {
+            record = parseDataRow(text, at)
+          } catch (error) {
+            if (!isLabelpipeError(error)) throw error
+            await this.#reject(error, text)
+            continue
+          }
         }
         this.#records++
         batch.push({ value: record, at })
@@ -170,6 +222,7 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
     } finally {
       bytes.destroy()
       lines.destroy()
+      scanner.destroy()
     }
     if (this.#lines - this.#blankLines !== this.#records + this.#deadLetters) {
       throw new Error(
@@ -207,8 +260,9 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
   }
 
   async #reject(error: LabelpipeError, raw: string): Promise<void> {
-    const { maxErrors, deadLetters } = this.#options
-    if (this.#deadLetters >= maxErrors || deadLetters === undefined) {
+    const { maxErrors, deadLetters, sharedErrorCount } = this.#options
+    const earlier = sharedErrorCount === undefined ? this.#deadLetters : Atomics.add(sharedErrorCount, 0, 1)
+    if (earlier >= maxErrors || deadLetters === undefined) {
       throw maxErrors === 0 ? error : new TooManyErrorsError(maxErrors, error)
     }
     this.#deadLetters++

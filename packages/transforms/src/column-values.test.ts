@@ -1,5 +1,6 @@
+import { frameNumber } from '@labelpipe/core'
 import { describe, expect, it } from 'vitest'
-import { epochMs, frameNumber, int32, isFrameNumber } from './column-values.js'
+import { epochMs, int32, isFrameNumber } from './column-values.js'
 import { FlattenCounters } from './flatten-stats.js'
 
 describe('epochMs', () => {

@@ -26,24 +26,6 @@ export function isFrameNumber(value: number): boolean {
 }
 
 /**
- * The frame number a `frames` or key-frame map key stands for, or -1. Only the canonical decimal form is
- * read ("7", not "07", "+7" or "7.0"): two spellings of one frame would otherwise collide in the primary
- * key, and canonical keys are exactly those JavaScript enumerates in ascending numeric order (array-index
- * keys), which the frame pass relies on to interpolate in one sweep.
- */
-export function frameNumber(key: string): number {
-  const length = key.length
-  if (length === 0 || length > 10) return -1
-  let value = 0
-  for (let i = 0; i < length; i++) {
-    const digit = key.charCodeAt(i) - 48
-    if (digit < 0 || digit > 9 || (digit === 0 && i === 0 && length > 1)) return -1
-    value = value * 10 + digit
-  }
-  return value <= int32Max ? value : -1
-}
-
-/**
  * A value for an `int` column (schema.md: 32-bit). The export schema admits any number (a width of 1080.5,
  * a page of 3e9); such a value becomes null and is counted under `column` instead of failing the load.
  */

@@ -1,6 +1,15 @@
-import type { TableRow, V2Annotations, V2Classification, V2Frame, V2Object } from '@labelpipe/core'
+import {
+  type FrameStore,
+  frameNumber,
+  frameStoreOf,
+  type TableRow,
+  type V2Annotations,
+  type V2Classification,
+  type V2Frame,
+  type V2Object,
+} from '@labelpipe/core'
 import { type ClassificationRoot, type ClassificationScope, pushClassificationRows } from './classification-rows.js'
-import { type FlattenEnv, frameNumber } from './column-values.js'
+import type { FlattenEnv } from './column-values.js'
 import { countKey } from './flatten-stats.js'
 import { type GroupTrack, LabelTracks } from './frame-tracks.js'
 import { annotationKind, GeometryColumns, readGeometry } from './object-geometry.js'
@@ -65,7 +74,7 @@ export function* expandFrameLabel(label: FrameLabel, env: FlattenEnv): Generator
   const root = new FrameRoot(label, env)
   const scratch: TableRow[] = []
   const frames = annotations.frames
-  if (frames != null) yield* frameRows(frames, '', tracks, root, scratch)
+  if (frames != null) yield* frameRows(frameEntries(frames, env), '', tracks, root, scratch)
   const groups = annotations.groups
   if (groups != null) {
     for (const groupName in groups) {
@@ -77,7 +86,7 @@ export function* expandFrameLabel(label: FrameLabel, env: FlattenEnv): Generator
         // Group-level questions (a whole plane): scope `global` with the group's name, frame null.
         yield* classificationRows(group.classifications, root, 'global', null, null, groupName, scratch)
       }
-      if (group.frames != null) yield* frameRows(group.frames, groupName, tracks, root, scratch)
+      if (group.frames != null) yield* frameRows(frameEntries(group.frames, env), groupName, tracks, root, scratch)
     }
   }
   if (annotations.segments != null) yield* segmentRows(annotations.segments, tracks, label, env)
@@ -85,9 +94,36 @@ export function* expandFrameLabel(label: FrameLabel, env: FlattenEnv): Generator
   yield* trackRows(tracks, label, env)
 }
 
+/**
+ * A frames map's entries in `for...in` order (frame numbers ascending, then other keys), from the parsed map
+ * or, for a line readV2Export streamed, from the map's FrameStore, which holds only valid frame numbers and
+ * counts the rest; the store is released when the pass ends or is abandoned.
+ */
+function frameEntries(frames: Readonly<Record<string, V2Frame>>, env: FlattenEnv): Iterable<readonly [string, V2Frame]> {
+  const store = frameStoreOf(frames)
+  if (store === undefined) return parsedFrameEntries(frames)
+  for (let i = 0; i < store.invalidKeys; i++) countKey(env.stats.frameEntriesNotLoaded, 'frames.invalidNumber')
+  return storedFrameEntries(store)
+}
+
+function* parsedFrameEntries(frames: Readonly<Record<string, V2Frame>>): Generator<readonly [string, V2Frame], void, undefined> {
+  for (const key in frames) {
+    const value = frames[key]
+    if (value != null) yield [key, value]
+  }
+}
+
+function* storedFrameEntries(store: FrameStore): Generator<readonly [string, V2Frame], void, undefined> {
+  try {
+    yield* store.entries()
+  } finally {
+    store.release()
+  }
+}
+
 /** The frame pass over one frames map (the video's, or one DICOM group's). */
 function* frameRows(
-  frames: Readonly<Record<string, V2Frame>>,
+  frames: Iterable<readonly [string, V2Frame]>,
   groupName: string,
   tracks: LabelTracks,
   root: FrameRoot,
@@ -97,14 +133,12 @@ function* frameRows(
   const stats = env.stats
   const interpolate = env.interpolate
   const group = tracks.group(groupName)
-  for (const key in frames) {
+  for (const [key, value] of frames) {
     const frame = frameNumber(key)
     if (frame < 0) {
       countKey(stats.frameEntriesNotLoaded, 'frames.invalidNumber')
       continue
     }
-    const value = frames[key]
-    if (value == null) continue
     const frameClassifications = value.classifications
     if (frameClassifications != null && frameClassifications.length > 0) {
       yield* classificationRows(frameClassifications, root, 'frame', null, frame, groupName, scratch)

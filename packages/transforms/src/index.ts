@@ -1,3 +1,7 @@
 export type { DataRowFlattener, FlattenOptions } from './flatten-data-rows.js'
 export { flattenDataRows } from './flatten-data-rows.js'
 export type { FlattenStats } from './flatten-stats.js'
+export type { V1Media } from './v1-annotations.js'
+export type { ProjectIdOf, V1ToV2Converter, V1ToV2Options } from './v1-labels-to-data-rows.js'
+export { v1LabelsToDataRows } from './v1-labels-to-data-rows.js'
+export type { V1ConvertStats } from './v1-stats.js'

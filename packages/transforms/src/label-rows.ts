@@ -1,4 +1,4 @@
-import type { TableRow, V2Annotations, V2Label } from '@labelpipe/core'
+import { frameStoreOf, type TableRow, type V2Annotations, type V2Label } from '@labelpipe/core'
 import { type ClassificationRoot, pushClassificationRows } from './classification-rows.js'
 import { epochMs, type FlattenEnv } from './column-values.js'
 import { countKey } from './flatten-stats.js'
@@ -127,9 +127,11 @@ function scanAnnotationKeys(annotations: V2Annotations, env: FlattenEnv): boolea
 }
 
 // Empty maps carry nothing to expand: the SDK writes `frames: {}, segments: {}` for a video with only global
-// classifications, and `segments: {}` on audio.
+// classifications, and `segments: {}` on audio. A streamed line's frames map is empty but backed by a
+// FrameStore, which readV2Export attaches only when it holds entries.
 function isNonEmpty(map: object | null | undefined): boolean {
   if (map == null) return false
+  if (frameStoreOf(map) !== undefined) return true
   for (const _ in map) return true
   return false
 }

@@ -1,5 +1,5 @@
-import type { TableRow, V2Annotations } from '@labelpipe/core'
-import { type FlattenEnv, frameNumber } from './column-values.js'
+import { frameNumber, type TableRow, type V2Annotations } from '@labelpipe/core'
+import type { FlattenEnv } from './column-values.js'
 import { countKey } from './flatten-stats.js'
 import type { FrameLabel } from './frame-rows.js'
 import { type FrameRange, type GroupTrack, isFlatKeyFrames, isKeyFrameList, type KeyFrames, type LabelTracks } from './frame-tracks.js'

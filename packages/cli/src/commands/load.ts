@@ -1,14 +1,14 @@
 import { join } from 'node:path'
-import type { Writable } from 'node:stream'
 import { fanOutSink, newLoadId, type PipelineProgress, type RunFacts, runPipeline, runStage, type TableName } from '@labelpipe/core'
-import { deadLetterFile, ndjsonSink } from '@labelpipe/sinks/ndjson'
-import { parquetSink } from '@labelpipe/sinks/parquet'
+import { type DeadLetterFile, deadLetterFile } from '@labelpipe/sinks/ndjson'
 import { readV2Export } from '@labelpipe/sources'
 import { flattenDataRows } from '@labelpipe/transforms'
 import type { LoadConfig, Target } from '../args.js'
 import { formatBytes, formatCount, formatTable } from '../format.js'
 import type { CliIo } from '../io.js'
 import { ProgressReporter } from '../progress.js'
+import { createSink } from './load-sinks.js'
+import { loadSharded, shardRunName } from './sharded-load.js'
 
 export interface LoadSummary {
   readonly loadId: string
@@ -18,13 +18,49 @@ export interface LoadSummary {
   readonly deadLetterFile: string | undefined
 }
 
-/** `labelpipe load`: export -> flattenDataRows -> every --to sink, under one pipeline. */
+/** What one load run reports, in one thread or many. */
+export interface LoadRun {
+  readonly progress: PipelineProgress
+  readonly rowsByTable: Readonly<Record<TableName, number>>
+  readonly deadLetters: number
+}
+
+/**
+ * `labelpipe load`: export -> flattenDataRows -> every --to sink, under one pipeline; with --workers or --shard,
+ * one such pipeline per worker thread over its byte range, committed once (sharded-load.ts).
+ */
 export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummary> {
   const loadId = config.loadId ?? newLoadId()
   const startedAt = new Date()
   const firstDir = (config.to[0] as Target).dir
-  const deadLetterPath = config.maxErrors > 0 ? (config.deadLetters ?? join(firstDir, '_dead_letters', `${loadId}.ndjson`)) : undefined
+  const deadLetterName = config.shard === undefined ? loadId : shardRunName(loadId, config.shard)
+  const deadLetterPath =
+    config.maxErrors > 0 ? (config.deadLetters ?? join(firstDir, '_dead_letters', `${deadLetterName}.ndjson`)) : undefined
   const deadLetters = deadLetterPath === undefined ? undefined : deadLetterFile(deadLetterPath)
+  const reporter = new ProgressReporter(io.stderr, config.quiet)
+  const onProgress = (progress: PipelineProgress) => reporter.update(progress)
+  try {
+    const run =
+      config.workers === 1 && config.shard === undefined
+        ? await loadInOneThread(config, io, { loadId, startedAt, deadLetters, onProgress })
+        : await loadSharded(config, io, { loadId, startedAt, deadLetters, onProgress })
+    return { loadId, ...run, deadLetterFile: run.deadLetters > 0 ? deadLetterPath : undefined }
+  } finally {
+    reporter.clear()
+    await deadLetters?.close()
+  }
+}
+
+/** What runLoad prepares for either way of loading. */
+export interface LoadContext {
+  readonly loadId: string
+  readonly startedAt: Date
+  readonly deadLetters: DeadLetterFile | undefined
+  readonly onProgress: (progress: PipelineProgress) => void
+}
+
+async function loadInOneThread(config: LoadConfig, io: CliIo, context: LoadContext): Promise<LoadRun> {
+  const { loadId, startedAt, deadLetters } = context
   const reader = readV2Export(config.input === '-' ? io.stdin : config.input, {
     maxErrors: config.maxErrors,
     ...(deadLetters === undefined ? {} : { deadLetters: deadLetters.write }),
@@ -39,31 +75,14 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
     startedAt,
   })
   const sinks = config.to.map((target) => createSink(target, config, loadId, describeRun))
-  const reporter = new ProgressReporter(io.stderr, config.quiet)
-  try {
-    const progress = await runPipeline({
-      source: reader,
-      transforms: [{ name: 'flattenDataRows', run: runStage(flatten) }],
-      sink: fanOutSink(sinks),
-      signal: io.signal,
-      onProgress: (p) => reporter.update(p),
-    })
-    return {
-      loadId,
-      progress,
-      rowsByTable: flatten.stats.rowsByTable,
-      deadLetters: reader.stats.deadLetters,
-      deadLetterFile: reader.stats.deadLetters > 0 ? deadLetterPath : undefined,
-    }
-  } finally {
-    reporter.clear()
-    await deadLetters?.close()
-  }
-}
-
-function createSink(target: Target, config: LoadConfig, loadId: string, describeRun: () => RunFacts): Writable {
-  if (target.kind === 'ndjson') return ndjsonSink({ dir: target.dir, loadId, describeRun, gzip: config.ndjsonGzip })
-  return parquetSink({ dir: target.dir, loadId, describeRun, engine: config.parquetEngine })
+  const progress = await runPipeline({
+    source: reader,
+    transforms: [{ name: 'flattenDataRows', run: runStage(flatten) }],
+    sink: fanOutSink(sinks),
+    signal: io.signal,
+    onProgress: context.onProgress,
+  })
+  return { progress, rowsByTable: flatten.stats.rowsByTable, deadLetters: reader.stats.deadLetters }
 }
 
 export function formatLoadSummary(summary: LoadSummary, config: LoadConfig): string {

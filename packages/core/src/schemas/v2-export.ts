@@ -1,21 +1,10 @@
 import { z } from 'zod'
+import { boundingBox, optionalNumber, optionalString, point, timestamp } from './export-primitives.js'
 
 // Export v2 as described in docs/formats.md ("Export v2 — data-row-centric NDJSON"). Every object is a
 // looseObject: fields labelpipe does not know are kept, so they reach the json columns instead of failing
 // the run. Known fields are checked for their type, because typed columns are filled from them.
 // Optional fields also accept null: exports write `"global_key": null` as often as they omit the key.
-
-const optionalString = z.string().nullish()
-const optionalNumber = z.number().nullish()
-// Labelbox writes ISO-8601 with an offset ("2023-06-12T18:42:24.000+00:00") or Z; a value that Date.parse
-// cannot read would silently become null in a timestamptz column, so it is an error here.
-const timestamp = z
-  .string()
-  .refine((value) => !Number.isNaN(Date.parse(value)), { error: 'expected an ISO-8601 timestamp' })
-  .nullish()
-
-const point = z.looseObject({ x: z.number(), y: z.number() })
-const boundingBox = z.looseObject({ top: z.number(), left: z.number(), height: z.number(), width: z.number() })
 
 // The recursive pair is typed by hand, as zod's docs advise for recursion: inferred through getters, the
 // type is re-expanded at every use in other packages until TypeScript gives up ("excessively deep").

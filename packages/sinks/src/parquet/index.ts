@@ -1,5 +1,7 @@
 export type { FileSinkOptions } from '../file-sink.js'
-export type { LoadManifest, ManifestFile } from '../manifest.js'
+export type { CommittedLoad, LoadManifest, ManifestFile, SealedPart } from '../manifest.js'
+export { commitSealedParts } from '../manifest.js'
+export { removeParts } from '../part-file.js'
 export type { ParquetCompression, ParquetEngine } from './parquet-settings.js'
 export type { ParquetSink, ParquetSinkOptions } from './parquet-sink.js'
 export { parquetSink } from './parquet-sink.js'

@@ -1,0 +1,28 @@
+import type { RunFacts } from '@labelpipe/core'
+import { type NdjsonSink, ndjsonSink } from '@labelpipe/sinks/ndjson'
+import { type ParquetSink, parquetSink } from '@labelpipe/sinks/parquet'
+import type { LoadConfig, Target } from '../args.js'
+
+/** How a sink of a sharded load differs from the single-threaded one's (sharded-load.ts). */
+export interface ShardSinkOptions {
+  readonly seq: number
+  /** Seal only: the coordinator commits every worker's files as one load. */
+  readonly commit: 'none'
+  readonly rowGroupRows: number
+  readonly maxBufferedBytes: number
+}
+
+/** The sink of one `--to` target; `shard` for a worker thread of a sharded load. */
+export function createSink(
+  target: Target,
+  config: LoadConfig,
+  loadId: string,
+  describeRun: (() => RunFacts) | undefined,
+  shard?: ShardSinkOptions,
+): ParquetSink | NdjsonSink {
+  const common = { dir: target.dir, loadId, ...(describeRun === undefined ? {} : { describeRun }) }
+  const fileOptions = shard === undefined ? {} : { seq: shard.seq, commit: shard.commit }
+  if (target.kind === 'ndjson') return ndjsonSink({ ...common, ...fileOptions, gzip: config.ndjsonGzip })
+  const parquetOptions = shard === undefined ? {} : { rowGroupRows: shard.rowGroupRows, maxBufferedBytes: shard.maxBufferedBytes }
+  return parquetSink({ ...common, ...fileOptions, ...parquetOptions, engine: config.parquetEngine })
+}

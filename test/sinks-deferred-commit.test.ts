@@ -1,0 +1,78 @@
+// The file sinks' deferred commit (`commit: 'none'`), as the sharded load uses it: several sinks of one load seal
+// their part files, one commitSealedParts makes them visible under one manifest, removeParts undoes them.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { finished } from 'node:stream/promises'
+import { commitSealedParts, ndjsonSink, removeParts, type SealedPart } from '@labelpipe/sinks/ndjson'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { interleavedBatches, tableRows } from './sink-compliance-rows.js'
+import { facts, listFiles, loadId, writeAsync } from './sink-compliance-support.js'
+
+let root: string
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'labelpipe-deferred-'))
+})
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true })
+})
+
+async function sealed(seq: number, rows: number): Promise<readonly SealedPart[]> {
+  const sink = ndjsonSink({ dir: root, loadId, seq, commit: 'none' })
+  for (const batch of interleavedBatches({ data_rows: tableRows('data_rows', rows, seq), labels: tableRows('labels', rows, seq) })) {
+    await writeAsync(sink, batch)
+  }
+  sink.end()
+  await finished(sink)
+  expect(sink.manifest).toBeUndefined()
+  return sink.sealedParts ?? []
+}
+
+describe("file sinks with commit: 'none'", () => {
+  it('seal part files under their temp names, numbered by seq, and write no manifest', async () => {
+    const parts = await sealed(7, 5)
+    expect(parts.map(({ table, path, rows }) => [table, path, rows])).toEqual([
+      ['data_rows', `data_rows/part-${loadId}-00007.ndjson`, 5],
+      ['labels', `labels/part-${loadId}-00007.ndjson`, 5],
+    ])
+    expect(await listFiles(root)).toEqual([`data_rows/_part-${loadId}-00007.ndjson.tmp`, `labels/_part-${loadId}-00007.ndjson.tmp`])
+    for (const part of parts) expect(part.bytes).toBeGreaterThan(0)
+  })
+
+  it('commit as one load: every part renamed, one manifest listing them all, rows summed', async () => {
+    const parts = [...(await sealed(0, 3)), ...(await sealed(1, 4))]
+    const committed = await commitSealedParts(
+      root,
+      parts,
+      { loadId, format: 'ndjson', startedAt: new Date(), facts },
+      `${loadId}.shard-1-of-2`,
+    )
+    const manifestPath = join(root, '_manifests', `${loadId}.shard-1-of-2.json`)
+    expect(JSON.parse(await readFile(manifestPath, 'utf8'))).toEqual(committed.manifest)
+    expect(committed.manifest.rows).toMatchObject({ data_rows: 7, labels: 7, objects: 0 })
+    expect(committed.manifest.files.map((file) => file.path)).toEqual(parts.map((part) => part.path))
+    expect(committed.manifest).toMatchObject({ load_id: loadId, input_bytes: facts.inputBytes, dead_letters: facts.deadLetters })
+    expect(await listFiles(root)).toEqual([`_manifests/${loadId}.shard-1-of-2.json`, ...parts.map((part) => part.path).sort()])
+    await expect(
+      commitSealedParts(root, [], { loadId, format: 'ndjson', startedAt: new Date(), facts }, `${loadId}.shard-1-of-2`),
+    ).rejects.toThrow(/already committed/)
+  })
+
+  it('removeParts removes published, sealed and spooled files of the given seqs only', async () => {
+    const published = await sealed(0, 2)
+    await commitSealedParts(root, published, { loadId, format: 'ndjson', startedAt: new Date(), facts })
+    await sealed(1, 2)
+    await sealed(2, 2)
+    // What a worker thread that died (out of memory) leaves behind: a half-written part file and its row spool.
+    await mkdir(join(root, 'objects'))
+    await writeFile(join(root, 'objects', `_part-${loadId}-00003.parquet.tmp`), 'PAR1')
+    await writeFile(join(root, 'objects', `_part-${loadId}-00003.parquet.rows.tmp`), '')
+    await writeFile(join(root, 'objects', `part-${loadId}-000030.parquet`), 'another seq')
+    await removeParts(root, loadId, [0, 1, 3])
+    expect((await listFiles(root)).filter((file) => !file.startsWith('_manifests/'))).toEqual([
+      `data_rows/_part-${loadId}-00002.ndjson.tmp`,
+      `labels/_part-${loadId}-00002.ndjson.tmp`,
+      `objects/part-${loadId}-000030.parquet`,
+    ])
+  })
+})

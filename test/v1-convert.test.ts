@@ -1,0 +1,228 @@
+// Issue 4: Export v1 -> v2 data rows -> tables, on the real v1 samples and on generated exports.
+
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { writeV1Export, writeV2Export } from '@labelpipe/benchmarks'
+import { type V2DataRow, v2DataRow } from '@labelpipe/core'
+import { framesDirResolver, readV2Export } from '@labelpipe/sources'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { tablesOf, v1ToV2 } from './support/v1.js'
+
+let dir: string
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lp-v1-convert-'))
+})
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+const sharedV1Fixtures = new URL('../../shared/fixtures/labelbox/v1/', import.meta.url)
+
+// Counted by hand from the files: answers are radio 1, checklist 1 per option, text 1, at any depth
+// (highly_nested_image.json: 5 under objects, one list inside a list, + 9 global).
+const fixtureCounts = {
+  'highly_nested_image.json': { labels: 1, dataRows: 1, objects: 3, answers: 14, frameObjects: 0, tracks: 0 },
+  'image_export.json': { labels: 1, dataRows: 1, objects: 10, answers: 8, frameObjects: 0, tracks: 0 },
+  'pdf_export.json': { labels: 1, dataRows: 1, objects: 7, answers: 0, frameObjects: 0, tracks: 0 },
+  'text_export.json': { labels: 1, dataRows: 1, objects: 4, answers: 2, frameObjects: 0, tracks: 0 },
+  'tiled_image_export.json': { labels: 2, dataRows: 2, objects: 14, answers: 0, frameObjects: 0, tracks: 0 },
+  'unkown_media_type_export.json': { labels: 4, dataRows: 4, objects: 2, answers: 2, frameObjects: 0, tracks: 0 },
+  'video_export.json': { labels: 1, dataRows: 1, objects: 0, answers: 0, frameObjects: 500, tracks: 7 },
+} as const
+
+describe('the real v1 samples', () => {
+  it('has a count for every sample file', async () => {
+    const files = (await readdir(sharedV1Fixtures)).filter((name) => name.endsWith('.json')).sort()
+    expect(files).toEqual(Object.keys(fixtureCounts).sort())
+  })
+
+  for (const [name, counts] of Object.entries(fixtureCounts)) {
+    it(`${name} converts to valid v2 data rows, keeping its labels, objects, answers and frame objects`, async () => {
+      const { records, convert } = await v1ToV2(new URL(name, sharedV1Fixtures).pathname)
+      for (const { value } of records) expect(v2DataRow.safeParse(value).error).toBeUndefined()
+      const tables = tablesOf(
+        records.map((record) => record.value),
+        'v1',
+      )
+      const rows = (table: string) => tables.get(table)?.length ?? 0
+      expect({
+        labels: rows('labels'),
+        dataRows: rows('data_rows'),
+        objects: rows('objects') - counts.tracks,
+        answers: rows('classifications'),
+        frameObjects: rows('frame_objects'),
+        tracks: counts.tracks,
+      }).toEqual(counts)
+      expect(convert.stats.labels).toBe(counts.labels)
+      expect(convert.stats.frameObjects).toBe(counts.frameObjects)
+    })
+  }
+
+  it('decides each sample label media, counts what it drops, and maps v1 fields as formats.md says', async () => {
+    const media = async (name: string) => (await v1ToV2(new URL(name, sharedV1Fixtures).pathname)).convert.stats
+    expect((await media('text_export.json')).labelsByMedia).toEqual({ text: 1 })
+    expect((await media('pdf_export.json')).labelsByMedia).toEqual({ document: 1 })
+    expect((await media('tiled_image_export.json')).labelsByMedia).toEqual({ geospatial: 2 })
+    expect((await media('video_export.json')).labelsByMedia).toEqual({ video: 1 })
+    const unknown = await media('unkown_media_type_export.json')
+    // Its labels show polygons, or say `media_type: "image"`: all four are decided as images.
+    expect({ ...unknown.labelsByMedia }).toEqual({ image: 4 })
+    expect({ ...unknown.unknownMediaTypes }).toEqual({})
+    const nested = await media('highly_nested_image.json')
+    expect(nested.nestedClassificationLists).toBe(1)
+    expect({ ...nested.droppedObjectKeys }).toEqual({ color: 3, instanceURI: 2 })
+    expect({ ...nested.unmappedLabelKeys }).toEqual({ 'Benchmark ID': 1, 'View Label': 1, 'Data Split': 1 })
+
+    const { records } = await v1ToV2(new URL('highly_nested_image.json', sharedV1Fixtures).pathname, {
+      convert: { projectId: 'ckt3h8d9z51l10y7uavvf5zcn' },
+    })
+    const row = records[0]?.value
+    const label = row?.projects?.ckt3h8d9z51l10y7uavvf5zcn?.labels?.[0]
+    expect(row?.projects?.ckt3h8d9z51l10y7uavvf5zcn?.name).toBe('test_annotation_types')
+    expect(label?.performance_details).toEqual({
+      seconds_to_create: 220.91400000000002,
+      skipped: false,
+      consensus_score: null,
+      benchmark_score: null,
+      has_open_issues: 0,
+    })
+    const objects = label?.annotations?.objects ?? []
+    expect(objects.map((object) => object.annotation_kind)).toEqual(['ImagePolygon', 'ImageSegmentationMask', 'ImagePoint'])
+    expect(objects[1]?.mask?.url).toMatch(/^https:\/\/api\.labelbox\.com\/masks\/feature\/ckt3hullq000c3h69o8iqty8k/)
+    const global = label?.annotations?.classifications ?? []
+    expect(global.map((c) => Object.keys(c).find((key) => key.endsWith('answer') || key.endsWith('answers')))).toEqual([
+      'checklist_answers',
+      'radio_answer',
+      'checklist_answers',
+      'text_answer',
+      'radio_answer',
+      'text_answer',
+      'checklist_answers',
+    ])
+  })
+
+  it('passes a label of an unknown media type through, counted, with objects of no annotation_kind', async () => {
+    const text = await readFile(new URL('text_export.json', sharedV1Fixtures), 'utf8')
+    const audio = { ...JSON.parse(text), media_type: 'audio', ID: 'audio-label' }
+    const bare = { ...JSON.parse(text), ID: 'bare-label', 'DataRow ID': 'other', Label: { classifications: [] } }
+    const file = join(dir, 'unknown.json')
+    await writeFile(file, JSON.stringify([audio, bare]))
+    const { records, convert } = await v1ToV2(file)
+    expect({ ...convert.stats.unknownMediaTypes }).toEqual({ audio: 1, '(none)': 1 })
+    for (const { value } of records) expect(v2DataRow.safeParse(value).error).toBeUndefined()
+    const objects = tablesOf(
+      records.map((record) => record.value),
+      'v1',
+    ).get('objects')
+    expect(objects?.map((row) => row.annotation_kind)).toEqual([null, null, null, null])
+    expect(objects?.map((row) => row.text_start)).toEqual([25, 372, 65, 290])
+  })
+
+  it('video_export.json: segments are the maximal runs of each feature, key frames from `keyframe`', async () => {
+    const { records } = await v1ToV2(new URL('video_export.json', sharedV1Fixtures).pathname)
+    const annotations = records[0]?.value.projects?.['Sample Video Project']?.labels?.[0]?.annotations
+    const source = JSON.parse(await readFile(new URL('video_export.json', sharedV1Fixtures), 'utf8')) as {
+      Label: { frameNumber: number; objects: { featureId: string; keyframe: boolean }[] }[]
+    }
+    const segments = (annotations?.segments ?? {}) as Record<string, [number, number][]>
+    for (const [featureId, runs] of Object.entries(segments)) {
+      const frames = source.Label.filter((frame) => frame.objects.some((object) => object.featureId === featureId)).map(
+        (f) => f.frameNumber,
+      )
+      const covered = runs.flatMap(([start, end]) => Array.from({ length: end - start + 1 }, (_, i) => start + i))
+      expect(covered).toEqual(frames)
+      for (let i = 1; i < runs.length; i++)
+        expect((runs[i] as [number, number])[0]).toBeGreaterThan((runs[i - 1] as [number, number])[1] + 1)
+    }
+    const keyFrames = annotations?.key_frame_feature_map as Record<string, Record<string, boolean>>
+    const trueEntries = Object.values(keyFrames).reduce((sum, map) => sum + Object.values(map).filter(Boolean).length, 0)
+    expect(trueEntries).toBe(477)
+  })
+})
+
+describe('generated v1 exports', () => {
+  it('v1 -> v2 -> tables equals the tables of the v2 export of the same content (image and video)', async () => {
+    for (const media of ['image', 'video'] as const) {
+      const options = { seed: 7, media, dataRows: media === 'image' ? 300 : 12, framesPerVideo: 60 }
+      const v2File = join(dir, `${media}.ndjson`)
+      const v1File = join(dir, `${media}.json`)
+      const framesDir = join(dir, `${media}-frames`)
+      await writeV2Export(v2File, options)
+      const stats = await writeV1Export(v1File, { ...options, spread: 50, framesDir })
+      const v2Rows: V2DataRow[] = []
+      for await (const batch of readV2Export(v2File)) for (const { value } of batch) v2Rows.push(...labelledOnly(value))
+      const { records } = await v1ToV2(v1File, {
+        convert: { projectId: (name) => (name === null ? undefined : stats.projectIds[name]) },
+        frames: framesDirResolver(framesDir),
+      })
+      const expected = withoutWhatV1Lacks(tablesOf(v2Rows, 'v2'))
+      const actual = tablesOf(
+        records.map((record) => record.value),
+        'v1',
+      )
+      expect([...actual.keys()].sort()).toEqual([...expected.keys()].sort())
+      for (const [table, rows] of expected) expect(sorted(actual.get(table) ?? []), `${media} ${table}`).toEqual(sorted(rows))
+    }
+  })
+
+  it('a spread export converts with each data row id on exactly one record, its labels all there', async () => {
+    const file = join(dir, 'spread.json')
+    const stats = await writeV1Export(file, { seed: 3, media: 'image', dataRows: 6000, spread: 2000 })
+    const { records, grouper } = await v1ToV2(file, { group: { memoryBudget: 2 * 1024 * 1024 } })
+    expect(grouper.stats.spilledRuns).toBeGreaterThan(2)
+    const ids = records.map((record) => record.value.data_row.id)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(ids.length).toBe(stats.dataRows)
+    const labels = records.reduce(
+      (sum, { value }) => sum + Object.values(value.projects ?? {}).reduce((n, project) => n + (project.labels?.length ?? 0), 0),
+      0,
+    )
+    expect(labels).toBe(stats.labels)
+    expect(grouper.stats.spillDir).toBeUndefined()
+  })
+
+  it('frames files: a bad frame line fails naming the frames file and line', async () => {
+    const framesDir = join(dir, 'frames')
+    const file = join(dir, 'video.json')
+    await writeV1Export(file, { seed: 2, media: 'video', dataRows: 2, framesPerVideo: 20, framesDir })
+    const [first] = (await readdir(framesDir)).sort()
+    const path = join(framesDir, first as string)
+    const lines = (await readFile(path, 'utf8')).split('\n')
+    lines[2] = '{"frameNumber":"three"}'
+    await writeFile(path, lines.join('\n'))
+    await expect(v1ToV2(file, { frames: framesDirResolver(framesDir) })).rejects.toThrow(
+      new RegExp(`${first?.replace('.', '\\.')} line 3 \\(byte \\d+\\): frameNumber: Invalid input: expected number`),
+    )
+  })
+})
+
+/** Columns and tables Export v1 cannot carry (formats.md "Export v1": no dataset id, data row dates, attachments, project details, label kind or version). */
+const v1Lacks: Record<string, readonly string[]> = {
+  data_rows: ['dataset_id', 'created_at', 'updated_at', 'last_activity_at', 'created_by'],
+  project_data_rows: ['batch_id', 'batch_name', 'priority', 'workflow_status', 'task_name', 'consensus_expected_label_count'],
+  labels: ['label_kind', 'version', 'seconds_to_review'],
+}
+
+function withoutWhatV1Lacks(tables: Map<string, Record<string, unknown>[]>): Map<string, Record<string, unknown>[]> {
+  const out = new Map<string, Record<string, unknown>[]>()
+  for (const [table, rows] of tables) {
+    if (table === 'attachments' || table === 'workflow_history') continue
+    const lacks = v1Lacks[table] ?? []
+    out.set(
+      table,
+      rows.map((row) => ({ ...row, ...Object.fromEntries(lacks.map((column) => [column, null])) })),
+    )
+  }
+  return out
+}
+
+/** v1 lists labels: a data row's place in a project without a label of it, or a data row with none, is not in it (formats.md). */
+function labelledOnly(row: V2DataRow): V2DataRow[] {
+  const projects = Object.entries(row.projects ?? {}).filter(([, project]) => (project.labels?.length ?? 0) > 0)
+  return projects.length === 0 ? [] : [{ ...row, projects: Object.fromEntries(projects) }]
+}
+
+function sorted(rows: readonly Record<string, unknown>[]): string[] {
+  return rows.map((row) => JSON.stringify(row)).sort()
+}
