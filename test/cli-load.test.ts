@@ -195,7 +195,7 @@ describe('labelpipe usage', () => {
     expect(noTarget.code).toBe(2)
     expect(noTarget.stderr).toContain('--to: load needs at least one --to')
     const badTarget = await runCli(['load', 'x.ndjson', '--to', 'csv:out'])
-    expect(badTarget.stderr).toContain('expected parquet:<dir> or ndjson:<dir>, got "csv:out"')
+    expect(badTarget.stderr).toContain('expected parquet:<dir>, ndjson:<dir> or postgres://…, got "csv:out"')
     expect((await runCli(['load', 'x', '--to', 'ndjson:o', '--max-errors', 'many'])).stderr).toContain(
       '--max-errors: --max-errors takes a whole number',
     )

@@ -15,6 +15,7 @@ describe('parseCommandLine', () => {
           { kind: 'ndjson', dir: 'out/n' },
         ],
         parquetEngine: 'parquet-wasm',
+        pgMode: 'merge',
         ndjsonGzip: false,
         interpolate: false,
         maxErrors: 5,

@@ -1,7 +1,9 @@
+import type { Writable } from 'node:stream'
 import type { RunFacts } from '@labelpipe/core'
 import { type NdjsonSink, ndjsonSink } from '@labelpipe/sinks/ndjson'
 import { type ParquetSink, parquetSink } from '@labelpipe/sinks/parquet'
-import type { LoadConfig, Target } from '../args.js'
+import { postgresSink } from '@labelpipe/sinks/postgres'
+import type { FileTarget, LoadConfig, Target } from '../args.js'
 
 /** How a sink of a sharded load differs from the single-threaded one's (sharded-load.ts). */
 export interface ShardSinkOptions {
@@ -12,9 +14,21 @@ export interface ShardSinkOptions {
   readonly maxBufferedBytes: number
 }
 
-/** The sink of one `--to` target; `shard` for a worker thread of a sharded load. */
-export function createSink(
-  target: Target,
+/** The sink of one `--to` target, in the single-threaded load. */
+export function createSink(target: Target, config: LoadConfig, loadId: string, describeRun: () => RunFacts): Writable {
+  if (target.kind !== 'postgres') return createFileSink(target, config, loadId, describeRun)
+  return postgresSink({
+    connectionString: target.connectionString,
+    loadId,
+    describeRun,
+    mode: config.pgMode,
+    ...(config.pgSchema === undefined ? {} : { schema: config.pgSchema }),
+  })
+}
+
+/** The sink of one file target; `shard` for a worker thread of a sharded load. */
+export function createFileSink(
+  target: FileTarget,
   config: LoadConfig,
   loadId: string,
   describeRun: (() => RunFacts) | undefined,

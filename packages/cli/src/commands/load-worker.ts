@@ -4,7 +4,8 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { type DeadLetter, fanOutSink, PipelineAbortedError, runPipeline, runStage, StageError } from '@labelpipe/core'
 import { readV2Export } from '@labelpipe/sources'
 import { flattenDataRows } from '@labelpipe/transforms'
-import { createSink } from './load-sinks.js'
+import { fileTargets } from '../args.js'
+import { createFileSink } from './load-sinks.js'
 import { type CoordinatorMessage, serializeError, type WorkerMessage, type WorkerResult, type WorkerTask } from './worker-messages.js'
 
 const port = parentPort
@@ -50,8 +51,9 @@ async function loadRange({ config, loadId, range, seq, sharedErrorCount, memory 
     ...(config.maxLineLength === undefined ? {} : { maxLineLength: config.maxLineLength }),
   })
   const flatten = flattenDataRows({ loadId, source: 'v2', interpolate: config.interpolate })
-  const sinks = config.to.map((target) =>
-    createSink(target, config, loadId, undefined, {
+  // args.ts admits only file targets with --workers and --shard.
+  const sinks = fileTargets(config.to).map((target) =>
+    createFileSink(target, config, loadId, undefined, {
       seq,
       commit: 'none',
       rowGroupRows: memory.rowGroupRows,

@@ -1,17 +1,29 @@
 import { join } from 'node:path'
-import { fanOutSink, newLoadId, type PipelineProgress, type RunFacts, runPipeline, runStage, type TableName } from '@labelpipe/core'
+import {
+  fanOutSink,
+  InvalidOptionError,
+  newLoadId,
+  type PipelineProgress,
+  type RunFacts,
+  runPipeline,
+  runStage,
+  type TableName,
+} from '@labelpipe/core'
 import { type DeadLetterFile, deadLetterFile } from '@labelpipe/sinks/ndjson'
-import { readV2Export } from '@labelpipe/sources'
-import { flattenDataRows } from '@labelpipe/transforms'
-import type { LoadConfig, Target } from '../args.js'
+import { framesDirResolver, groupV1Labels, readV1Export, readV2Export, resolveV1Frames } from '@labelpipe/sources'
+import { flattenDataRows, v1LabelsToDataRows } from '@labelpipe/transforms'
+import { describeTarget, fileTargets, type LoadConfig } from '../args.js'
 import { formatBytes, formatCount, formatTable } from '../format.js'
 import type { CliIo } from '../io.js'
 import { ProgressReporter } from '../progress.js'
+import { exportFormatOf } from './export-format.js'
 import { createSink } from './load-sinks.js'
 import { loadSharded, shardRunName } from './sharded-load.js'
 
 export interface LoadSummary {
   readonly loadId: string
+  /** v2: the source's records are data rows; v1: labels. */
+  readonly inputFormat: 'v1' | 'v2'
   readonly progress: PipelineProgress
   readonly rowsByTable: Readonly<Record<TableName, number>>
   readonly deadLetters: number
@@ -32,7 +44,8 @@ export interface LoadRun {
 export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummary> {
   const loadId = config.loadId ?? newLoadId()
   const startedAt = new Date()
-  const firstDir = (config.to[0] as Target).dir
+  // With only postgres targets, --dead-letters is required when --max-errors is set (args.ts).
+  const firstDir = fileTargets(config.to)[0]?.dir ?? '.'
   const deadLetterName = config.shard === undefined ? loadId : shardRunName(loadId, config.shard)
   const deadLetterPath =
     config.maxErrors > 0 ? (config.deadLetters ?? join(firstDir, '_dead_letters', `${deadLetterName}.ndjson`)) : undefined
@@ -40,11 +53,20 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
   const reporter = new ProgressReporter(io.stderr, config.quiet)
   const onProgress = (progress: PipelineProgress) => reporter.update(progress)
   try {
-    const run =
-      config.workers === 1 && config.shard === undefined
-        ? await loadInOneThread(config, io, { loadId, startedAt, deadLetters, onProgress })
-        : await loadSharded(config, io, { loadId, startedAt, deadLetters, onProgress })
-    return { loadId, ...run, deadLetterFile: run.deadLetters > 0 ? deadLetterPath : undefined }
+    const inputFormat = config.input === '-' ? 'v2' : ((await exportFormatOf(config.input)) ?? 'v2')
+    const context = { loadId, startedAt, deadLetters, onProgress }
+    let run: LoadRun
+    if (inputFormat === 'v1') {
+      if (config.workers !== 1 || config.shard !== undefined) {
+        throw new InvalidOptionError(
+          'workers',
+          'an Export v1 file loads in one thread: its labels are grouped by data row across the whole array',
+        )
+      }
+      run = await loadV1(config, io, context)
+    } else if (config.workers === 1 && config.shard === undefined) run = await loadInOneThread(config, io, context)
+    else run = await loadSharded(config, io, context)
+    return { loadId, inputFormat, ...run, deadLetterFile: run.deadLetters > 0 ? deadLetterPath : undefined }
   } finally {
     reporter.clear()
     await deadLetters?.close()
@@ -85,15 +107,49 @@ async function loadInOneThread(config: LoadConfig, io: CliIo, context: LoadConte
   return { progress, rowsByTable: flatten.stats.rowsByTable, deadLetters: reader.stats.deadLetters }
 }
 
+/**
+ * An Export v1 file: labels -> groupV1Labels (by data row, spilling past --memory-budget-mb) -> frames from
+ * --frames-dir -> v1LabelsToDataRows -> flattenDataRows -> every --to sink, under one pipeline.
+ */
+async function loadV1(config: LoadConfig, io: CliIo, context: LoadContext): Promise<LoadRun> {
+  const { loadId, startedAt, deadLetters } = context
+  const reader = readV1Export(config.input, {
+    maxErrors: config.maxErrors,
+    ...(deadLetters === undefined ? {} : { deadLetters: deadLetters.write }),
+  })
+  const convert = v1LabelsToDataRows(config.projectId === undefined ? {} : { projectId: config.projectId })
+  const flatten = flattenDataRows({ loadId, source: 'v1', interpolate: config.interpolate })
+  const describeRun = (): RunFacts => ({
+    source: 'v1',
+    input: config.input,
+    inputBytes: reader.progress().bytesRead,
+    deadLetters: reader.stats.deadLetters,
+    startedAt,
+  })
+  const progress = await runPipeline({
+    source: reader,
+    transforms: [
+      groupV1Labels({ memoryBudget: config.memoryBudgetMb * 1024 * 1024, assumeGrouped: config.assumeGrouped }),
+      ...(config.framesDir === undefined ? [] : [resolveV1Frames(framesDirResolver(config.framesDir))]),
+      { name: 'v1LabelsToDataRows', run: runStage(convert) },
+      { name: 'flattenDataRows', run: runStage(flatten) },
+    ],
+    sink: fanOutSink(config.to.map((target) => createSink(target, config, loadId, describeRun))),
+    signal: io.signal,
+    onProgress: context.onProgress,
+  })
+  return { progress, rowsByTable: flatten.stats.rowsByTable, deadLetters: reader.stats.deadLetters }
+}
+
 export function formatLoadSummary(summary: LoadSummary, config: LoadConfig): string {
   const { progress } = summary
   const seconds = progress.elapsedMs / 1000
   const rows = progress.stages.at(-1)?.records ?? 0
   const lines = [
-    `loaded ${formatCount(progress.stages[0]?.records ?? 0)} data rows as ${formatCount(rows)} table rows in ${seconds.toFixed(2)} s ` +
+    `loaded ${formatCount(progress.stages[0]?.records ?? 0)} ${summary.inputFormat === 'v1' ? 'labels' : 'data rows'} as ${formatCount(rows)} table rows in ${seconds.toFixed(2)} s ` +
       `(${formatBytes(progress.bytesRead)}, ${(progress.bytesRead / 1024 / 1024 / Math.max(seconds, 1e-3)).toFixed(1)} MB/s, ` +
       `${formatCount(Math.round(rows / Math.max(seconds, 1e-3)))} rows/s)`,
-    `load ${summary.loadId} -> ${config.to.map((t) => `${t.kind}:${t.dir}`).join(', ')}`,
+    `load ${summary.loadId} -> ${config.to.map(describeTarget).join(', ')}`,
     formatTable(
       Object.entries(summary.rowsByTable)
         .filter(([, n]) => n > 0)

@@ -23,7 +23,7 @@ import {
 } from '@labelpipe/core'
 import { type CommittedLoad, commitSealedParts, removeParts, type SealedPart } from '@labelpipe/sinks/ndjson'
 import { type ByteRange, rangeableFileBytes, splitIntoRanges } from '@labelpipe/sources'
-import type { LoadConfig, Shard } from '../args.js'
+import { fileTargets, type LoadConfig, type Shard } from '../args.js'
 import type { CliIo } from '../io.js'
 import type { LoadContext, LoadRun } from './load.js'
 import { sumCounts } from './sum-counts.js'
@@ -121,7 +121,7 @@ export async function loadSharded(config: LoadConfig, io: CliIo, context: LoadCo
     io.signal.removeEventListener('abort', onAbort)
   }
   const removeAll = async () => {
-    for (const target of config.to) await removeParts(target.dir, loadId, seqs)
+    for (const target of fileTargets(config.to)) await removeParts(target.dir, loadId, seqs)
   }
   if (failure !== undefined || results.some((result) => result === undefined)) {
     await removeAll()
@@ -138,7 +138,7 @@ export async function loadSharded(config: LoadConfig, io: CliIo, context: LoadCo
   const manifestName = config.shard === undefined ? loadId : shardRunName(loadId, config.shard)
   const committed: CommittedLoad[] = []
   try {
-    for (const [index, target] of config.to.entries()) {
+    for (const [index, target] of fileTargets(config.to).entries()) {
       const parts = inTableOrder(finished.flatMap((result) => result.parts[index] ?? []))
       committed.push(await commitSealedParts(target.dir, parts, { loadId, format: target.kind, startedAt, facts }, manifestName))
     }

@@ -1,0 +1,98 @@
+// `labelpipe load --to postgres://…` end to end (issue 6 item 5): the built CLI against a real PostgreSQL,
+// next to a Parquet target in the same run; re-runs are idempotent; the password is never printed; PG*
+// variables fill what the URL leaves out.
+import { readdirSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli, startCli } from './support/cli.js'
+import { readNdjson } from './support/files.js'
+import { type PostgresServer, startPostgresServer, tableDigests, withClient } from './support/postgres-server.js'
+
+const video = new URL('./fixtures/v2/video.ndjson', import.meta.url).pathname
+let server: PostgresServer
+let dir: string
+
+beforeAll(async () => {
+  server = await startPostgresServer()
+  dir = await mkdtemp(join(tmpdir(), 'labelpipe-cli-pg-'))
+})
+afterAll(async () => {
+  await server?.stop()
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function counts(schema: string, tables: readonly string[]): Promise<Record<string, number>> {
+  return withClient(server.url, async (client) => {
+    const out: Record<string, number> = {}
+    for (const table of tables) {
+      out[table] = (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.${table}`)).rows[0]?.n ?? -1
+    }
+    return out
+  })
+}
+
+describe('labelpipe load --to postgres://', () => {
+  it('loads the same rows as the NDJSON target of the same run, and prints no password', async () => {
+    const password = new URL(server.url).password
+    const result = await runCli(['load', video, '--to', server.url, '--to', `ndjson:${join(dir, 'nd')}`, '--pg-schema', 'cli'])
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    if (password !== '') {
+      expect(result.stdout).not.toContain(password)
+      expect(result.stdout).toContain(':***@')
+    }
+    const tables = ['data_rows', 'labels', 'frame_objects', 'segments', 'key_frames', 'objects', 'classifications']
+    const fromFiles: Record<string, number> = {}
+    for (const table of tables) {
+      const files = readdirSync(join(dir, 'nd', table), { withFileTypes: true }).filter((f) => f.isFile())
+      fromFiles[table] = 0
+      for (const file of files) fromFiles[table] += (await readNdjson(join(dir, 'nd', table, file.name))).length
+    }
+    expect(fromFiles.frame_objects).toBeGreaterThan(0)
+    expect(await counts('cli', tables)).toEqual(fromFiles)
+  })
+
+  it('is idempotent: a second merge run leaves every table identical', async () => {
+    const tables = ['data_rows', 'labels', 'frame_objects', 'classifications']
+    const before = await tableDigests(server.url, 'cli', tables)
+    const again = await runCli(['load', video, '--to', server.url, '--pg-schema', 'cli', '-q'])
+    expect(again.code).toBe(0)
+    expect(await tableDigests(server.url, 'cli', tables)).toEqual(before)
+    const runs = await withClient(server.url, (client) =>
+      client.query<{ n: number }>("SELECT count(*)::int AS n FROM cli.load_runs WHERE status = 'committed'"),
+    )
+    expect(runs.rows[0]?.n).toBe(2)
+  })
+
+  it('takes what the URL leaves out from PG* variables', async () => {
+    const url = new URL(server.url)
+    const run = startCli(['load', video, '--to', 'postgres://', '--pg-schema', 'from_env', '-q'], {
+      env: {
+        PGHOST: url.hostname,
+        PGPORT: url.port,
+        PGUSER: decodeURIComponent(url.username),
+        PGPASSWORD: decodeURIComponent(url.password),
+        PGDATABASE: url.pathname.slice(1),
+      },
+    })
+    run.child.stdin?.end()
+    const result = await run.done
+    expect(result.stderr).toBe('')
+    expect(result.code).toBe(0)
+    expect((await counts('from_env', ['data_rows'])).data_rows).toBeGreaterThan(0)
+  })
+
+  it('fails in one line without the password when it is wrong, and refuses --workers', async () => {
+    const wrong = server.urlWith({ password: 'not-the-password-123' })
+    const failed = await runCli(['load', video, '--to', wrong, '--pg-schema', 'cli'])
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).not.toContain('not-the-password-123')
+    expect(failed.stderr.trim().split('\n')).toHaveLength(1)
+    const usage = await runCli(['load', video, '--to', server.url, '--workers', '2'])
+    expect(usage.code).toBe(2)
+    expect(usage.stderr).toContain('a postgres:// target loads in one thread')
+    expect(usage.stderr).not.toContain(new URL(server.url).password || '\u0000')
+  })
+})
