@@ -1,15 +1,18 @@
 // `labelpipe load --to postgres://…` end to end (issue 6 item 5): the built CLI against a real PostgreSQL,
 // next to a Parquet target in the same run; re-runs are idempotent; the password is never printed; PG*
 // variables fill what the URL leaves out.
+import { execFile } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli, startCli } from './support/cli.js'
+import { repoRoot, runCli, startCli } from './support/cli.js'
 import { readNdjson } from './support/files.js'
 import { type PostgresServer, startPostgresServer, tableDigests, withClient } from './support/postgres-server.js'
 
+const run = promisify(execFile)
 const video = new URL('./fixtures/v2/video.ndjson', import.meta.url).pathname
 let server: PostgresServer
 let dir: string
@@ -94,5 +97,17 @@ describe('labelpipe load --to postgres://', () => {
     expect(usage.code).toBe(2)
     expect(usage.stderr).toContain('a postgres:// target loads in one thread')
     expect(usage.stderr).not.toContain(new URL(server.url).password || '\u0000')
+  })
+
+  it('examples/load-to-postgres loads the sample, and a re-run leaves the tables identical', async () => {
+    const example = join(repoRoot, 'examples', 'dist', 'load-to-postgres.js')
+    const env = { ...process.env, DATABASE_URL: server.url }
+    const first = await run(process.execPath, [example, join(repoRoot, 'examples', 'data', 'sample-v2.ndjson'), 'example'], { env })
+    expect(first.stdout).toMatch(/^load \S+ committed into schema example:/)
+    const tables = ['data_rows', 'labels', 'frame_objects', 'classifications']
+    const before = await tableDigests(server.url, 'example', tables)
+    expect((await counts('example', ['data_rows'])).data_rows).toBe(60)
+    await run(process.execPath, [example, join(repoRoot, 'examples', 'data', 'sample-v2.ndjson'), 'example'], { env })
+    expect(await tableDigests(server.url, 'example', tables)).toEqual(before)
   })
 })

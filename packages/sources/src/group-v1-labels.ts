@@ -15,7 +15,6 @@ import {
 } from '@labelpipe/core'
 import split2 from 'split2'
 import { z } from 'zod'
-import { estimateBytes } from './estimate-bytes.js'
 
 //   labels (array order) ─▶ buffer ──past memoryBudget: sort by DataRow ID (stable), spill a run file──▶ run-0..k
 //   end of input ─▶ k-way merge of the run files + the sorted buffer ─▶ adjacent equal ids ─▶ V1LabelGroup
@@ -24,7 +23,8 @@ import { estimateBytes } from './estimate-bytes.js'
 export interface GroupV1LabelsOptions {
   /**
    * Estimated bytes of labels held in memory before a sorted run is spilled to a temp file. Default 256 MiB
-   * (issue 4). The estimate counts the parsed objects' strings, numbers and slots (estimate-bytes.ts).
+   * (issue 4). Buffered labels are held as their spill-line JSON text and counted by its length: a parsed label
+   * holds ~3x its text, and a 1 GB spread export peaked at 1.2 GB RSS with parsed labels under a 256 MiB estimate.
    */
   readonly memoryBudget?: number
   /**
@@ -70,6 +70,12 @@ interface Entry {
   readonly id: string
   readonly label: V1Label
   readonly at: Position
+}
+
+/** A buffered label: its data row id and its spill line (`[file, line, byteOffset, arrayIndex, label]` as JSON). */
+interface BufferedLabel {
+  readonly id: string
+  readonly line: string
 }
 
 /**
@@ -141,14 +147,15 @@ class LabelGrouper implements V1LabelGrouper {
 
   async *#sorted(batches: AsyncIterable<Batch<V1Label>>): AsyncGenerator<Batch<V1LabelGroup>> {
     const runs: string[] = []
-    let buffer: Entry[] = []
+    let buffer: BufferedLabel[] = []
     let buffered = 0
     try {
       for await (const batch of batches) {
         for (const { value, at } of batch) {
           this.#labels++
-          buffer.push({ id: value['DataRow ID'], label: value, at })
-          buffered += estimateBytes(value)
+          const line = JSON.stringify([at.file, at.line, at.byteOffset, at.arrayIndex ?? -1, value])
+          buffer.push({ id: value['DataRow ID'], line })
+          buffered += line.length
           if (buffered >= this.#options.memoryBudget) {
             runs.push(await this.#spill(sortById(buffer), runs.length))
             buffer = []
@@ -208,14 +215,14 @@ class LabelGrouper implements V1LabelGrouper {
   }
 
   /** Writes one sorted run: a line per label, `[file, line, byteOffset, arrayIndex, label]`. */
-  async #spill(entries: readonly Entry[], seq: number): Promise<string> {
+  async #spill(entries: readonly BufferedLabel[], seq: number): Promise<string> {
     this.#spillDir ??= await mkdtemp(join(this.#options.tempDir ?? tmpdir(), 'labelpipe-v1-group-'))
     const path = join(this.#spillDir, `run-${seq}.ndjson`)
     const handle: FileHandle = await open(path, 'wx')
     try {
       let text = ''
-      for (const { label, at } of entries) {
-        text += `${JSON.stringify([at.file, at.line, at.byteOffset, at.arrayIndex ?? -1, label])}\n`
+      for (const { line } of entries) {
+        text += `${line}\n`
         if (text.length >= 1024 * 1024) {
           await handle.write(text)
           text = ''
@@ -230,7 +237,7 @@ class LabelGrouper implements V1LabelGrouper {
   }
 }
 
-function sortById(entries: Entry[]): Entry[] {
+function sortById(entries: BufferedLabel[]): BufferedLabel[] {
   // Array.prototype.sort is stable (ES2019): labels of one data row keep their array order.
   return entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 }
@@ -240,11 +247,18 @@ async function next(run: AsyncIterator<Entry>): Promise<Entry | undefined> {
   return result.done === true ? undefined : result.value
 }
 
-async function* memoryRun(entries: readonly Entry[]): AsyncGenerator<Entry> {
-  yield* entries
+async function* memoryRun(entries: readonly BufferedLabel[]): AsyncGenerator<Entry> {
+  for (const { line } of entries) yield fromSpillLine(line)
 }
 
 type SpilledLine = [file: string, line: number, byteOffset: number, arrayIndex: number, label: V1Label]
+
+/** A spill line back to its label: written from validated labels, so trusted. */
+function fromSpillLine(text: string): Entry {
+  const [file, line, byteOffset, arrayIndex, label] = JSON.parse(text) as SpilledLine
+  const at: Position = arrayIndex === -1 ? { file, line, byteOffset } : { file, line, byteOffset, arrayIndex }
+  return { id: label['DataRow ID'], label, at }
+}
 
 async function* readRun(path: string): AsyncGenerator<Entry> {
   const lines = split2('\n')
@@ -252,12 +266,7 @@ async function* readRun(path: string): AsyncGenerator<Entry> {
   // pipeline() owns both streams: an error on either destroys the other and ends the loop below.
   pipeline(bytes, lines, () => {})
   try {
-    for await (const text of lines as AsyncIterable<string>) {
-      // The run was written by #spill from validated labels: its lines are trusted.
-      const [file, line, byteOffset, arrayIndex, label] = JSON.parse(text) as SpilledLine
-      const at: Position = arrayIndex === -1 ? { file, line, byteOffset } : { file, line, byteOffset, arrayIndex }
-      yield { id: label['DataRow ID'], label, at }
-    }
+    for await (const text of lines as AsyncIterable<string>) yield fromSpillLine(text)
   } finally {
     bytes.destroy()
     lines.destroy()

@@ -2,8 +2,7 @@ import type { Writable } from 'node:stream'
 import type { RunFacts } from '@labelpipe/core'
 import { type NdjsonSink, ndjsonSink } from '@labelpipe/sinks/ndjson'
 import { type ParquetSink, parquetSink } from '@labelpipe/sinks/parquet'
-import { postgresSink } from '@labelpipe/sinks/postgres'
-import type { FileTarget, LoadConfig, Target } from '../args.js'
+import type { FileTarget, LoadConfig } from '../args.js'
 
 /** How a sink of a sharded load differs from the single-threaded one's (sharded-load.ts). */
 export interface ShardSinkOptions {
@@ -14,15 +13,21 @@ export interface ShardSinkOptions {
   readonly maxBufferedBytes: number
 }
 
-/** The sink of one `--to` target, in the single-threaded load. */
-export function createSink(target: Target, config: LoadConfig, loadId: string, describeRun: () => RunFacts): Writable {
-  if (target.kind !== 'postgres') return createFileSink(target, config, loadId, describeRun)
-  return postgresSink({
-    connectionString: target.connectionString,
-    loadId,
-    describeRun,
-    mode: config.pgMode,
-    ...(config.pgSchema === undefined ? {} : { schema: config.pgSchema }),
+/**
+ * The sinks of every `--to` target, in the single-threaded load. The Postgres sink is imported only when a target
+ * needs it: pg and its dependencies add ~30 MB to every isolate that loads them (measured: 39 -> 68 MB RSS).
+ */
+export async function createSinks(config: LoadConfig, loadId: string, describeRun: () => RunFacts): Promise<Writable[]> {
+  const postgres = config.to.some((target) => target.kind === 'postgres') ? await import('@labelpipe/sinks/postgres') : undefined
+  return config.to.map((target) => {
+    if (target.kind !== 'postgres') return createFileSink(target, config, loadId, describeRun)
+    return (postgres as typeof import('@labelpipe/sinks/postgres')).postgresSink({
+      connectionString: target.connectionString,
+      loadId,
+      describeRun,
+      mode: config.pgMode,
+      ...(config.pgSchema === undefined ? {} : { schema: config.pgSchema }),
+    })
   })
 }
 

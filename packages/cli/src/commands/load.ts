@@ -17,7 +17,7 @@ import { formatBytes, formatCount, formatTable } from '../format.js'
 import type { CliIo } from '../io.js'
 import { ProgressReporter } from '../progress.js'
 import { exportFormatOf } from './export-format.js'
-import { createSink } from './load-sinks.js'
+import { createSinks } from './load-sinks.js'
 import { loadSharded, shardRunName } from './sharded-load.js'
 
 export interface LoadSummary {
@@ -96,7 +96,7 @@ async function loadInOneThread(config: LoadConfig, io: CliIo, context: LoadConte
     deadLetters: reader.stats.deadLetters,
     startedAt,
   })
-  const sinks = config.to.map((target) => createSink(target, config, loadId, describeRun))
+  const sinks = await createSinks(config, loadId, describeRun)
   const progress = await runPipeline({
     source: reader,
     transforms: [{ name: 'flattenDataRows', run: runStage(flatten) }],
@@ -134,7 +134,7 @@ async function loadV1(config: LoadConfig, io: CliIo, context: LoadContext): Prom
       { name: 'v1LabelsToDataRows', run: runStage(convert) },
       { name: 'flattenDataRows', run: runStage(flatten) },
     ],
-    sink: fanOutSink(config.to.map((target) => createSink(target, config, loadId, describeRun))),
+    sink: fanOutSink(await createSinks(config, loadId, describeRun)),
     signal: io.signal,
     onProgress: context.onProgress,
   })

@@ -9,6 +9,7 @@
 //   all sealed ─▶ per --to: rename every worker's parts, one manifest    ▼
 //   a failure or the signal ─▶ 'abort' to every worker, wait for all to exit, removeParts of every seq
 // v2 lines are independent, so a worker's rows are exactly the rows a single-threaded run makes of its lines.
+import { open } from 'node:fs/promises'
 import { type ResourceLimits, Worker } from 'node:worker_threads'
 import {
   type DeadLetter,
@@ -38,17 +39,34 @@ const workerScript = new URL('./load-worker.js', import.meta.url)
  * - A heap limit: V8 lets a heap grow up to 4x its live size between full collections when its limit is large,
  *   ~1.6x at 1 GiB; a worker's old space stayed at ~25 MiB instead of 60-85. It leaves room for a line parsed
  *   whole: 16 bytes of heap per byte of --max-line-length (64 MiB when not given), 1 GiB at least.
- * - A 32 MiB young generation (V8's default reaches 48): 24 MiB saved another 22 MiB but cost 2.5 s, 16 MiB cost
- *   30% more CPU in scavenges and promotions.
+ * - A 32 MiB young generation (V8's default reaches 48) for exports of short lines: 24 or 16 MiB saved ~30 MiB but
+ *   took the image export from 19.2 s to 21.8-22.0 s. For long lines (video, ~240 KB a data row) 16 MiB: the 1 GB
+ *   video export peaked at 288 MiB in 24.8 s against 324 MiB in 23.5 s at 32 (measured in one quiet session).
+ *   The line size is read from the first MiB of the range (youngGenerationFor).
  * - Source batches of 32 data rows instead of 128, so fewer rows are alive across collections.
  * - Parquet row groups of 12,500 rows and 2 MiB of rows held in JS: parquet-wasm's memory, which never shrinks, is
  *   sized by the largest row group it encoded (~80 MiB for 100,000 rows, ~40 for 25,000).
  */
-const workerMemory: WorkerTask['memory'] = { batchSize: 32, rowGroupRows: 12_500, maxBufferedBytes: 2 * 1024 * 1024 }
+const workerMemory = { batchSize: 32, rowGroupRows: 12_500, maxBufferedBytes: 2 * 1024 * 1024 }
+const longLineBytes = 64 * 1024
 
-function workerLimits(maxLineLength: number | undefined): ResourceLimits {
-  const lineMiB = (maxLineLength ?? 64 * 1024 * 1024) / (1024 * 1024)
-  return { maxOldGenerationSizeMb: Math.max(1024, Math.ceil(16 * lineMiB)), maxYoungGenerationSizeMb: 32 }
+/** 16 MiB when the lines at `start` average 64 KiB or more (video), else 32 (see above). */
+async function youngGenerationFor(path: string, start: number): Promise<number> {
+  const handle = await open(path, 'r')
+  try {
+    const head = Buffer.alloc(1024 * 1024)
+    const { bytesRead } = await handle.read(head, 0, head.length, start)
+    let lines = 0
+    for (let at = head.indexOf(0x0a); at !== -1 && at < bytesRead; at = head.indexOf(0x0a, at + 1)) lines++
+    return bytesRead / Math.max(lines, 1) >= longLineBytes ? 16 : 32
+  } finally {
+    await handle.close()
+  }
+}
+
+function workerLimits(task: WorkerTask): ResourceLimits {
+  const lineMiB = (task.config.maxLineLength ?? 64 * 1024 * 1024) / (1024 * 1024)
+  return { maxOldGenerationSizeMb: Math.max(1024, Math.ceil(16 * lineMiB)), maxYoungGenerationSizeMb: task.memory.youngGenerationMb }
 }
 
 /** `<load id>.shard-<k>-of-<n>`: the manifest (and default dead-letter file) name of one shard of a load. */
@@ -75,6 +93,7 @@ export async function loadSharded(config: LoadConfig, io: CliIo, context: LoadCo
   })
   const shardRange = splitIntoRanges({ start: 0, end: fileBytes }, shard.count)[shard.index - 1] as ByteRange
   const ranges = splitIntoRanges(shardRange, config.workers)
+  const memory = { ...workerMemory, youngGenerationMb: await youngGenerationFor(config.input, shardRange.start) }
   const seqs = ranges.map((_, worker) => shard.index - 1 + shard.count * worker)
   const sharedErrorCount = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
   const started = performance.now()
@@ -90,7 +109,7 @@ export async function loadSharded(config: LoadConfig, io: CliIo, context: LoadCo
   })
   const runs = ranges.map((range, index) =>
     runWorker(
-      { config, loadId, range, seq: seqs[index] as number, sharedErrorCount, memory: workerMemory },
+      { config, loadId, range, seq: seqs[index] as number, sharedErrorCount, memory },
       `worker ${index + 1} of ${ranges.length} (bytes ${range.start}-${range.end})`,
       {
         progress: (progress) => {
@@ -167,7 +186,7 @@ interface WorkerRun {
 }
 
 function runWorker(task: WorkerTask, where: string, events: WorkerEvents): WorkerRun {
-  const worker = new Worker(workerScript, { workerData: task, resourceLimits: workerLimits(task.config.maxLineLength) })
+  const worker = new Worker(workerScript, { workerData: task, resourceLimits: workerLimits(task) })
   const send = (message: CoordinatorMessage) => worker.postMessage(message)
   let result: WorkerResult | undefined
   let reported = false

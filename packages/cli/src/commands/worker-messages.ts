@@ -25,7 +25,13 @@ export interface WorkerTask {
   /** Dead letters of the whole run, counted across workers (element 0), so --max-errors is global. */
   readonly sharedErrorCount: Int32Array
   /** Source batch size and Parquet buffers, smaller than a lone process's (see sharded-load.ts). */
-  readonly memory: { readonly batchSize: number; readonly rowGroupRows: number; readonly maxBufferedBytes: number }
+  readonly memory: {
+    readonly batchSize: number
+    readonly rowGroupRows: number
+    readonly maxBufferedBytes: number
+    /** The worker's young generation (resourceLimits.maxYoungGenerationSizeMb), chosen by the export's line size. */
+    readonly youngGenerationMb: number
+  }
 }
 
 /** A worker's part of the run once its files are sealed (not yet visible). */
