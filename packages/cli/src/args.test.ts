@@ -16,6 +16,8 @@ describe('parseCommandLine', () => {
         ],
         parquetEngine: 'parquet-wasm',
         pgMode: 'merge',
+        assumeGrouped: false,
+        memoryBudgetMb: 256,
         ndjsonGzip: false,
         interpolate: false,
         maxErrors: 5,
