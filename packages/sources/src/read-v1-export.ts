@@ -4,7 +4,6 @@ import {
   type DeadLetterSink,
   ExportFormatError,
   InputError,
-  InvalidOptionError,
   isLabelpipeError,
   type LabelpipeError,
   type Located,
@@ -20,6 +19,7 @@ import { type ArrayElement, ArrayElements } from './array-elements.js'
 import { InputBytes } from './input-bytes.js'
 import { JsonSplitError } from './json-splitter.js'
 import { recordParser } from './parse-record.js'
+import { parseReaderOptions } from './reader-options.js'
 
 //   file / stream ─▶ InputBytes (gunzip by magic) ─chunks─▶ ArrayElements (JsonSplitter, root pattern `[]`)
 //        ─element text + index, line, byte─▶ recordParser(v1Label): JSON.parse + compiled zod check ─▶ batches
@@ -82,17 +82,7 @@ export interface V1ReadStats {
  * the partial element is dead-lettered and the read ends normally.
  */
 export function readV1Export(input: string | Readable, options: ReadV1ExportOptions = {}): V1ExportReader {
-  const parsed = optionsSchema.safeParse(options)
-  if (!parsed.success) {
-    if (typeof input !== 'string') input.destroy()
-    const issue = parsed.error.issues[0]
-    throw new InvalidOptionError(issue?.path.join('.') ?? 'options', issue?.message ?? 'invalid')
-  }
-  const opts = parsed.data
-  if (opts.maxErrors > 0 && opts.deadLetters === undefined) {
-    if (typeof input !== 'string') input.destroy()
-    throw new InvalidOptionError('deadLetters', 'required when maxErrors > 0: bad records are never dropped silently')
-  }
+  const opts = parseReaderOptions(optionsSchema, input, options)
   const name = opts.name ?? (typeof input === 'string' ? input : '-')
   return new V1ExportReader(new InputBytes(input, name), Object.freeze({ ...opts, name }))
 }

@@ -25,6 +25,7 @@ import { GiantRowParser } from './giant-row.js'
 import { InputBytes } from './input-bytes.js'
 import { type BadLine, LineScanner } from './line-scanner.js'
 import { recordParser } from './parse-record.js'
+import { parseReaderOptions } from './reader-options.js'
 
 export interface ReadV2ExportOptions {
   /** Longest line accepted, in bytes, newline excluded. Default: no limit (long lines are streamed, see below). */
@@ -107,17 +108,7 @@ export interface V2ReadStats {
  * validated once with the v2 zod schema. Iterating yields batches of located data rows.
  */
 export function readV2Export(input: string | Readable, options: ReadV2ExportOptions = {}): V2ExportReader {
-  const parsed = optionsSchema.safeParse(options)
-  if (!parsed.success) {
-    if (input instanceof Readable) input.destroy()
-    const issue = parsed.error.issues[0]
-    throw new InvalidOptionError(issue?.path.join('.') ?? 'options', issue?.message ?? 'invalid')
-  }
-  const opts = parsed.data
-  if (opts.maxErrors > 0 && opts.deadLetters === undefined) {
-    if (input instanceof Readable) input.destroy()
-    throw new InvalidOptionError('deadLetters', 'required when maxErrors > 0: bad records are never dropped silently')
-  }
+  const opts = parseReaderOptions(optionsSchema, input, options)
   if (opts.range !== undefined && typeof input !== 'string') {
     input.destroy()
     throw new InvalidOptionError('range', 'needs a file path: a stream cannot be read from a byte offset')
