@@ -3,14 +3,15 @@
 // variables fill what the URL leaves out.
 import { execFile } from 'node:child_process'
 import { readdirSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { writeV2Export } from '@labelpipe/benchmarks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { repoRoot, runCli, startCli } from './support/cli.js'
 import { readNdjson } from './support/files.js'
-import { type PostgresServer, startPostgresServer, tableDigests, withClient } from './support/postgres-server.js'
+import { type PostgresServer, stagingTables, startPostgresServer, tableDigests, withClient } from './support/postgres-server.js'
 
 const run = promisify(execFile)
 const video = new URL('./fixtures/v2/video.ndjson', import.meta.url).pathname
@@ -87,16 +88,64 @@ describe('labelpipe load --to postgres://', () => {
     expect((await counts('from_env', ['data_rows'])).data_rows).toBeGreaterThan(0)
   })
 
-  it('fails in one line without the password when it is wrong, and refuses --workers', async () => {
+  it('fails in one line without the password when it is wrong, and refuses --shard', async () => {
     const wrong = server.urlWith({ password: 'not-the-password-123' })
     const failed = await runCli(['load', video, '--to', wrong, '--pg-schema', 'cli'])
     expect(failed.code).toBe(1)
     expect(failed.stderr).not.toContain('not-the-password-123')
     expect(failed.stderr.trim().split('\n')).toHaveLength(1)
-    const usage = await runCli(['load', video, '--to', server.url, '--workers', '2'])
+    const usage = await runCli(['load', video, '--to', server.url, '--shard', '1/2', '--load-id', 'x'])
     expect(usage.code).toBe(2)
-    expect(usage.stderr).toContain('a postgres:// target loads in one thread')
+    expect(usage.stderr).toContain('cannot take --shard')
     expect(usage.stderr).not.toContain(new URL(server.url).password || '\u0000')
+  })
+
+  it('--workers 2: one COPY per worker into the staging tables of the run, one commit, the rows of one thread', async () => {
+    const path = join(dir, 'mixed.ndjson')
+    await writeV2Export(path, { media: 'mixed', seed: 5, dataRows: 400, framesPerVideo: 60 })
+    const tables = ['data_rows', 'labels', 'objects', 'frame_objects', 'segments', 'key_frames', 'classifications']
+    const one = await runCli(['load', path, '--to', server.url, '--pg-schema', 'one_thread', '-q'])
+    expect(one.code).toBe(0)
+    const two = await runCli([
+      'load',
+      path,
+      '--to',
+      server.url,
+      '--to',
+      `ndjson:${join(dir, 'w2')}`,
+      '--pg-schema',
+      'two_workers',
+      '--workers',
+      '2',
+      '-q',
+    ])
+    expect(two.stderr).toBe('')
+    expect(two.code).toBe(0)
+    // Same rows; _load_id differs between the runs, so compare without it.
+    const rows = (schema: string, table: string) =>
+      withClient(server.url, async (client) =>
+        (await client.query<{ r: string }>(`SELECT (to_jsonb(t) - '_load_id')::text AS r FROM ${schema}.${table} t ORDER BY 1`)).rows.map(
+          (row) => row.r,
+        ),
+      )
+    for (const table of tables) expect(await rows('two_workers', table)).toEqual(await rows('one_thread', table))
+    expect(await stagingTables(server.url, 'two_workers')).toEqual([])
+  })
+
+  it('--workers 2 with a bad line in the second range: exit 1, tables as before, no staging, the run failed', async () => {
+    const path = join(dir, 'bad.ndjson')
+    const good = (await readFile(video, 'utf8')).split('\n').filter((line) => line !== '')
+    await writeFile(path, `${[...good, ...good, '{"data_row": 7}', ...good].join('\n')}\n`)
+    const before = await tableDigests(server.url, 'cli', ['data_rows', 'labels', 'frame_objects'])
+    const failed = await runCli(['load', path, '--to', server.url, '--pg-schema', 'cli', '--workers', '2', '--load-id', 'bad-workers'])
+    expect(failed.code).toBe(1)
+    expect(failed.stderr).toContain(`line ${good.length * 2 + 1}`)
+    expect(await tableDigests(server.url, 'cli', ['data_rows', 'labels', 'frame_objects'])).toEqual(before)
+    expect(await stagingTables(server.url, 'cli')).toEqual([])
+    const status = await withClient(server.url, (client) =>
+      client.query<{ status: string }>("SELECT status FROM cli.load_runs WHERE load_id = 'bad-workers'"),
+    )
+    expect(status.rows[0]?.status).toBe('failed')
   })
 
   it('examples/load-to-postgres loads the sample, and a re-run leaves the tables identical', async () => {

@@ -110,10 +110,10 @@ export const configSchema = z.discriminatedUnion('command', [
       path: ['shard'],
       message: 'needs --load-id: every shard of one export must write the same load id',
     })
-    // preparePostgresLoad composes several staging writers with one commit; the worker wiring for it is not built yet.
-    .refine((config) => (config.workers === 1 && config.shard === undefined) || config.to.every((t) => t.kind !== 'postgres'), {
-      path: ['workers'],
-      message: 'a postgres:// target loads in one thread for now: drop --workers/--shard, or load files with them',
+    // A shard is a run of its own, and a Postgres run commits once under its load id: shards cannot share one.
+    .refine((config) => config.shard === undefined || config.to.every((t) => t.kind !== 'postgres'), {
+      path: ['shard'],
+      message: 'a postgres:// target commits one run per load id, so it cannot take --shard; use --workers on one machine',
     })
     .refine((config) => config.maxErrors === 0 || config.deadLetters !== undefined || fileTargets(config.to).length > 0, {
       path: ['deadLetters'],
@@ -259,8 +259,8 @@ Export v1 (a JSON array of labels, detected from content):
   --max-line-length <bytes>   longest line accepted (default: no limit; lines over 8 MiB are streamed)
   --load-id <id>              the run's id (default: UTC time + random)
   --workers <n>|auto          worker threads, each loading an equal byte range of the file (default 1);
-                              one set of part files per worker, one manifest once all succeed; not for
-                              gzip or stdin
+                              one set of part files (or one Postgres COPY session) per worker, one
+                              commit once all succeed; not for gzip or stdin
   --shard <k>/<n>             load only shard k (1..n) of n byte ranges, so n machines split one export;
                               needs --load-id, shared by all shards; commits _manifests/<load_id>.shard-<k>-of-<n>.json,
                               and the load is complete when all n exist

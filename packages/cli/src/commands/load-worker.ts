@@ -51,8 +51,7 @@ async function loadRange({ config, loadId, range, seq, sharedErrorCount, memory 
     ...(config.maxLineLength === undefined ? {} : { maxLineLength: config.maxLineLength }),
   })
   const flatten = flattenDataRows({ loadId, source: 'v2', interpolate: config.interpolate })
-  // args.ts admits only file targets with --workers and --shard.
-  const sinks = fileTargets(config.to).map((target) =>
+  const fileSinks = fileTargets(config.to).map((target) =>
     createFileSink(target, config, loadId, undefined, {
       seq,
       commit: 'none',
@@ -60,17 +59,29 @@ async function loadRange({ config, loadId, range, seq, sharedErrorCount, memory 
       maxBufferedBytes: memory.maxBufferedBytes,
     }),
   )
+  // Each postgres target: this worker's own connection and COPY into the run's staging tables, which the
+  // coordinator prepared and commits (preparePostgresLoad); the writer number is the worker's unique seq.
+  const postgresTargets = config.to.filter((target) => target.kind === 'postgres')
+  const postgres = postgresTargets.length > 0 ? await import('@labelpipe/sinks/postgres') : undefined
+  const stagingSinks = postgresTargets.map((target) =>
+    (postgres as typeof import('@labelpipe/sinks/postgres')).postgresStagingSink({
+      connectionString: target.connectionString,
+      loadId,
+      writer: seq,
+      ...(config.pgSchema === undefined ? {} : { schema: config.pgSchema }),
+    }),
+  )
   const progress = await runPipeline({
     source: reader,
     transforms: [{ name: 'flattenDataRows', run: runStage(flatten) }],
-    sink: fanOutSink(sinks),
+    sink: fanOutSink([...fileSinks, ...stagingSinks]),
     signal: controller.signal,
     onProgress: (p) => {
       if (!p.done) post({ type: 'progress', progress: p })
     },
   })
   return {
-    parts: sinks.map((sink) => sink.sealedParts ?? []),
+    parts: fileSinks.map((sink) => sink.sealedParts ?? []),
     // Plain data for structured clone: the stats object is a class instance with null-prototype records.
     flattenStats: JSON.parse(JSON.stringify(flatten.stats)),
     deadLetters: reader.stats.deadLetters,

@@ -107,6 +107,7 @@ export async function loadSharded(config: LoadConfig, io: CliIo, context: LoadCo
     elapsedMs: performance.now() - started,
     done,
   })
+  const postgresLoads = await preparePostgresLoads(config, loadId)
   const runs = ranges.map((range, index) =>
     runWorker(
       { config, loadId, range, seq: seqs[index] as number, sharedErrorCount, memory },
@@ -142,8 +143,10 @@ export async function loadSharded(config: LoadConfig, io: CliIo, context: LoadCo
   const removeAll = async () => {
     for (const target of fileTargets(config.to)) await removeParts(target.dir, loadId, seqs)
   }
+  const rollBackPostgres = () => Promise.all(postgresLoads.map((load) => load.rollback()))
   if (failure !== undefined || results.some((result) => result === undefined)) {
     await removeAll()
+    await rollBackPostgres()
     throw failure
   }
   const finished = results as WorkerResult[]
@@ -161,14 +164,45 @@ export async function loadSharded(config: LoadConfig, io: CliIo, context: LoadCo
       const parts = inTableOrder(finished.flatMap((result) => result.parts[index] ?? []))
       committed.push(await commitSealedParts(target.dir, parts, { loadId, format: target.kind, startedAt, facts }, manifestName))
     }
+    // Postgres last: a file commit can still be undone when a database commit fails, not the other way round.
+    for (const load of postgresLoads) await load.commit(facts)
   } catch (error) {
     // A later target failed: the earlier ones are no longer a committed load either.
     for (const load of committed) await load.file.discard().catch(() => undefined)
     await removeAll()
+    await rollBackPostgres()
     throw error
   }
-  context.onProgress(progress)
-  return { progress, rowsByTable: flattenStats.rowsByTable, deadLetters: deadLetterCount }
+  // Elapsed time up to the commits' end, as a one-thread run reports it (its sinks commit inside the pipeline).
+  const done = aggregate(true)
+  context.onProgress(done)
+  return { progress: done, rowsByTable: flattenStats.rowsByTable, deadLetters: deadLetterCount }
+}
+
+type PostgresLoad = Awaited<ReturnType<typeof import('@labelpipe/sinks/postgres').preparePostgresLoad>>
+
+/** One prepared run (schema, staging tables, 'running' row) per postgres target; on a failure, the ones prepared are rolled back. */
+async function preparePostgresLoads(config: LoadConfig, loadId: string): Promise<PostgresLoad[]> {
+  const targets = config.to.filter((target) => target.kind === 'postgres')
+  if (targets.length === 0) return []
+  const { preparePostgresLoad } = await import('@labelpipe/sinks/postgres')
+  const loads: PostgresLoad[] = []
+  try {
+    for (const target of targets) {
+      loads.push(
+        await preparePostgresLoad({
+          connectionString: target.connectionString,
+          loadId,
+          mode: config.pgMode,
+          ...(config.pgSchema === undefined ? {} : { schema: config.pgSchema }),
+        }),
+      )
+    }
+  } catch (error) {
+    await Promise.all(loads.map((load) => load.rollback()))
+    throw error
+  }
+  return loads
 }
 
 interface WorkerEvents {
