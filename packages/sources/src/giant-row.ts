@@ -54,7 +54,7 @@ export class GiantRowParser implements JsonSplitHandler {
   #open: OpenFramesMap | undefined = undefined
   #memberKey = ''
   #memberAt = 0
-  #member: Buffer[] = []
+  readonly #member: Buffer[] = []
   // Where the splitter removed a frames map's content: header byte -> bytes removed before it, for offsets.
   readonly #cuts: { headerByte: number; removed: number }[] = []
   #mapStart = 0
@@ -93,7 +93,7 @@ export class GiantRowParser implements JsonSplitHandler {
     }
     this.#spool.seal()
     const header = Buffer.concat(this.#header).toString('utf8')
-    const record = parseDataRow(header, this.#at, { path: [], byteAt: (byte) => this.#lineByte(byte) })
+    const record = parseDataRow(header, this.#at, () => ({ path: [], byteAt: (byte) => this.#lineByte(byte) }))
     for (const map of this.#maps) {
       let node: unknown = record
       for (const key of map.path) node = node === null || typeof node !== 'object' ? undefined : (node as Record<string, unknown>)[key]
@@ -137,7 +137,7 @@ export class GiantRowParser implements JsonSplitHandler {
   memberStart(key: string | number, byteOffset: number): void {
     this.#memberKey = String(key)
     this.#memberAt = byteOffset
-    this.#member = []
+    this.#member.length = 0
   }
 
   memberBytes(bytes: Buffer): void {
@@ -147,11 +147,10 @@ export class GiantRowParser implements JsonSplitHandler {
   memberEnd(): void {
     const map = this.#open as OpenFramesMap
     const bytes = this.#member.length === 1 ? (this.#member[0] as Buffer) : Buffer.concat(this.#member)
-    this.#member = []
     const key = this.#memberKey
     const at = this.#memberAt
     // Validated here, where a bad frame can still fail (or dead-letter) the whole line before any row exists.
-    parseFrame(bytes.toString('utf8'), this.#at, { path: [...map.path, key], byteAt: (byte) => at + byte })
+    parseFrame(bytes.toString('utf8'), this.#at, () => ({ path: [...map.path, key], byteAt: (byte) => at + byte }))
     const frame = frameNumber(key)
     if (frame < 0) map.store.countInvalidKey()
     else map.store.add(frame, bytes)

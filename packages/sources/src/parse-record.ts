@@ -13,7 +13,8 @@ export interface PartOfRecord {
 }
 
 /** Parses one record's text: JSON.parse, then the schema. */
-export type RecordParser<T> = (text: string, at: Position, part?: PartOfRecord) => T
+/** `partOf`, for a text cut out of a larger record, is called only when the text is bad: nothing is built per valid text. */
+export type RecordParser<T> = (text: string, at: Position, partOf?: () => PartOfRecord) => T
 
 /**
  * JSON.parse + the record's zod schema: the one validation of a record; everything downstream trusts the type.
@@ -22,12 +23,12 @@ export type RecordParser<T> = (text: string, at: Position, part?: PartOfRecord) 
  */
 export function recordParser<T>(schema: z.ZodType<T>): RecordParser<T> {
   const isValid = compileValidator(schema)
-  return (text, at, part) => {
+  return (text, at, partOf) => {
     let json: unknown
     try {
       json = JSON.parse(text)
     } catch (cause) {
-      throw jsonSyntaxError(text, at, cause, part)
+      throw jsonSyntaxError(text, at, cause, partOf?.())
     }
     if (isValid(json)) return json
     const result = schema.safeParse(json)
@@ -35,7 +36,7 @@ export function recordParser<T>(schema: z.ZodType<T>): RecordParser<T> {
     const issue = result.error.issues[0]
     throw new ExportFormatError(issue?.message ?? 'does not match the export schema', {
       at,
-      path: [...(part?.path ?? []), ...(issue?.path ?? []).map((key) => (typeof key === 'symbol' ? String(key) : key))],
+      path: [...(partOf?.().path ?? []), ...(issue?.path ?? []).map((key) => (typeof key === 'symbol' ? String(key) : key))],
       cause: result.error,
     })
   }

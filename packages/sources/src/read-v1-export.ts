@@ -5,12 +5,10 @@ import {
   ExportFormatError,
   InputError,
   isLabelpipeError,
-  type LabelpipeError,
   type Located,
   type PipelineSource,
   type Position,
   type SourceProgress,
-  TooManyErrorsError,
   type V1Label,
   v1Label,
 } from '@labelpipe/core'
@@ -19,7 +17,7 @@ import { type ArrayElement, ArrayElements } from './array-elements.js'
 import { InputBytes } from './input-bytes.js'
 import { JsonSplitError } from './json-splitter.js'
 import { recordParser } from './parse-record.js'
-import { parseReaderOptions } from './reader-options.js'
+import { DeadLetterPolicy, parseReaderOptions } from './reader-options.js'
 
 //   file / stream ─▶ InputBytes (gunzip by magic) ─chunks─▶ ArrayElements (JsonSplitter, root pattern `[]`)
 //        ─element text + index, line, byte─▶ recordParser(v1Label): JSON.parse + compiled zod check ─▶ batches
@@ -92,18 +90,19 @@ export class V1ExportReader implements PipelineSource<V1Label> {
   readonly name = 'readV1Export'
   readonly #input: InputBytes
   readonly #options: ParsedOptions
+  readonly #badRecords: DeadLetterPolicy
   #elements = 0
   #records = 0
-  #deadLetters = 0
 
   /** @internal use readV1Export() */
   constructor(input: InputBytes, options: ParsedOptions) {
     this.#input = input
     this.#options = options
+    this.#badRecords = new DeadLetterPolicy(options)
   }
 
   get stats(): V1ReadStats {
-    return { elements: this.#elements, records: this.#records, deadLetters: this.#deadLetters }
+    return { elements: this.#elements, records: this.#records, deadLetters: this.#badRecords.count }
   }
 
   destroy(error: Error): void {
@@ -130,7 +129,7 @@ export class V1ExportReader implements PipelineSource<V1Label> {
             `the element is ${element.byteLength} bytes, more than maxElementBytes (${maxElementBytes}): one JSON.parse cannot take it`,
             { at },
           )
-          await this.#reject(error, '')
+          await this.#badRecords.reject(error, '')
           continue
         }
         let label: V1Label
@@ -138,7 +137,7 @@ export class V1ExportReader implements PipelineSource<V1Label> {
           label = parseLabel(element.text, at)
         } catch (error) {
           if (!isLabelpipeError(error)) throw error
-          await this.#reject(error, element.text)
+          await this.#badRecords.reject(error, element.text)
           continue
         }
         this.#records++
@@ -182,13 +181,13 @@ export class V1ExportReader implements PipelineSource<V1Label> {
         const partial = elements.unfinished()
         if (partial === undefined || !isLabelpipeError(truncated)) throw truncated
         this.#elements++
-        await this.#reject(truncated, partial.text)
+        await this.#badRecords.reject(truncated, partial.text)
       }
     } catch (error) {
       throw isLabelpipeError(error) ? error : new InputError(file, offset, error)
     }
-    if (this.#elements !== this.#records + this.#deadLetters) {
-      throw new Error(`labelpipe bug: ${this.#elements} elements but ${this.#records} records + ${this.#deadLetters} dead letters`)
+    if (this.#elements !== this.#records + this.#badRecords.count) {
+      throw new Error(`labelpipe bug: ${this.#elements} elements but ${this.#records} records + ${this.#badRecords.count} dead letters`)
     }
   }
 
@@ -211,21 +210,5 @@ export class V1ExportReader implements PipelineSource<V1Label> {
       ? `the array is cut short after ${elements.started} elements (${error.message}): every complete element was read`
       : `invalid JSON array: ${error.message}`
     return new ExportFormatError(detail, { at, cause: error })
-  }
-
-  async #reject(error: LabelpipeError, raw: string): Promise<void> {
-    const { maxErrors, deadLetters } = this.#options
-    if (this.#deadLetters >= maxErrors || deadLetters === undefined) {
-      throw maxErrors === 0 ? error : new TooManyErrorsError(maxErrors, error)
-    }
-    this.#deadLetters++
-    await deadLetters({
-      file: error.file ?? this.#options.name,
-      line: error.line ?? 0,
-      byteOffset: error.byteOffset ?? 0,
-      code: error.code,
-      reason: error.message,
-      raw,
-    })
   }
 }

@@ -12,7 +12,6 @@ import {
   type PipelineSource,
   type Position,
   type SourceProgress,
-  TooManyErrorsError,
   UnsupportedFormatError,
   type V2DataRow,
   v2DataRow,
@@ -25,7 +24,7 @@ import { GiantRowParser } from './giant-row.js'
 import { InputBytes } from './input-bytes.js'
 import { type BadLine, LineScanner } from './line-scanner.js'
 import { recordParser } from './parse-record.js'
-import { parseReaderOptions } from './reader-options.js'
+import { DeadLetterPolicy, parseReaderOptions } from './reader-options.js'
 
 export interface ReadV2ExportOptions {
   /** Longest line accepted, in bytes, newline excluded. Default: no limit (long lines are streamed, see below). */
@@ -123,19 +122,20 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
   readonly name = 'readV2Export'
   readonly #input: InputBytes
   readonly #options: ParsedOptions
+  readonly #badRecords: DeadLetterPolicy
   #lines = 0
   #blankLines = 0
   #records = 0
-  #deadLetters = 0
 
   /** @internal use readV2Export() */
   constructor(input: InputBytes, options: ParsedOptions) {
     this.#input = input
     this.#options = options
+    this.#badRecords = new DeadLetterPolicy(options)
   }
 
   get stats(): V2ReadStats {
-    return { lines: this.#lines, blankLines: this.#blankLines, records: this.#records, deadLetters: this.#deadLetters }
+    return { lines: this.#lines, blankLines: this.#blankLines, records: this.#records, deadLetters: this.#badRecords.count }
   }
 
   destroy(error: Error): void {
@@ -179,12 +179,12 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
           // A streamed line: `text` is only its first streamLinesOver bytes, the record came from the stream.
           if (!bad.streamed.ok) {
             if (!isLabelpipeError(bad.streamed.error)) throw bad.streamed.error
-            await this.#reject(bad.streamed.error, text)
+            await this.#badRecords.reject(bad.streamed.error, text)
             continue
           }
           record = bad.streamed.value as V2DataRow
         } else if (bad !== undefined) {
-          await this.#reject(badLineError(bad, maxLineLength, at), text)
+          await this.#badRecords.reject(badLineError(bad, maxLineLength, at), text)
           continue
         } else if (isBlank(text)) {
           this.#blankLines++
@@ -194,7 +194,7 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
             record = parseDataRow(text, at)
           } catch (error) {
             if (!isLabelpipeError(error)) throw error
-            await this.#reject(error, text)
+            await this.#badRecords.reject(error, text)
             continue
           }
         }
@@ -215,9 +215,9 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
       lines.destroy()
       scanner.destroy()
     }
-    if (this.#lines - this.#blankLines !== this.#records + this.#deadLetters) {
+    if (this.#lines - this.#blankLines !== this.#records + this.#badRecords.count) {
       throw new Error(
-        `labelpipe bug: ${this.#lines - this.#blankLines} lines but ${this.#records} records + ${this.#deadLetters} dead letters`,
+        `labelpipe bug: ${this.#lines - this.#blankLines} lines but ${this.#records} records + ${this.#badRecords.count} dead letters`,
       )
     }
   }
@@ -248,23 +248,6 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
       )
     }
     return scanner.scan(head)
-  }
-
-  async #reject(error: LabelpipeError, raw: string): Promise<void> {
-    const { maxErrors, deadLetters, sharedErrorCount } = this.#options
-    const earlier = sharedErrorCount === undefined ? this.#deadLetters : Atomics.add(sharedErrorCount, 0, 1)
-    if (earlier >= maxErrors || deadLetters === undefined) {
-      throw maxErrors === 0 ? error : new TooManyErrorsError(maxErrors, error)
-    }
-    this.#deadLetters++
-    await deadLetters({
-      file: error.file ?? this.#options.name,
-      line: error.line ?? 0,
-      byteOffset: error.byteOffset ?? 0,
-      code: error.code,
-      reason: error.message,
-      raw,
-    })
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import { type DeadLetterSink, InvalidOptionError } from '@labelpipe/core'
+import { type DeadLetterSink, InvalidOptionError, type LabelpipeError, TooManyErrorsError } from '@labelpipe/core'
 import type { z } from 'zod'
 
 /**
@@ -23,4 +23,52 @@ export function parseReaderOptions<T extends { readonly maxErrors: number; reado
     throw new InvalidOptionError('deadLetters', 'required when maxErrors > 0: bad records are never dropped silently')
   }
   return parsed.data
+}
+
+/**
+ * The `maxErrors` rule of a reader: a bad record becomes a dead letter (file, line, byte offset, code, reason,
+ * raw text) while the run is under `maxErrors`, and fails the run past it. With `sharedErrorCount` (element 0 of
+ * an Int32Array over a SharedArrayBuffer) the limit counts the dead letters of every reader of one run.
+ */
+export class DeadLetterPolicy {
+  readonly #maxErrors: number
+  readonly #deadLetters: DeadLetterSink | undefined
+  readonly #file: string
+  readonly #sharedErrorCount: Int32Array | undefined
+  #count = 0
+
+  constructor(options: {
+    readonly maxErrors: number
+    readonly deadLetters?: DeadLetterSink | undefined
+    readonly name: string
+    readonly sharedErrorCount?: Int32Array | undefined
+  }) {
+    this.#maxErrors = options.maxErrors
+    this.#deadLetters = options.deadLetters
+    this.#file = options.name
+    this.#sharedErrorCount = options.sharedErrorCount
+  }
+
+  /** Dead letters this reader wrote. */
+  get count(): number {
+    return this.#count
+  }
+
+  /** Dead-letters the record, or throws `error` (or TooManyErrorsError past a non-zero `maxErrors`). */
+  async reject(error: LabelpipeError, raw: string): Promise<void> {
+    const maxErrors = this.#maxErrors
+    const earlier = this.#sharedErrorCount === undefined ? this.#count : Atomics.add(this.#sharedErrorCount, 0, 1)
+    if (earlier >= maxErrors || this.#deadLetters === undefined) {
+      throw maxErrors === 0 ? error : new TooManyErrorsError(maxErrors, error)
+    }
+    this.#count++
+    await this.#deadLetters({
+      file: error.file ?? this.#file,
+      line: error.line ?? 0,
+      byteOffset: error.byteOffset ?? 0,
+      code: error.code,
+      reason: error.message,
+      raw,
+    })
+  }
 }
