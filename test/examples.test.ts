@@ -1,6 +1,6 @@
 // Every example in examples/ runs as documented in the README (built to examples/dist by `tsc -b`).
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -31,6 +31,13 @@ describe('examples', () => {
   it('custom-stage keeps one project and writes NDJSON', async () => {
     const { stdout } = await run(process.execPath, [example('custom-stage')], { cwd })
     expect(stdout).toMatch(/^project \w+: \d+ rows written to out\/example-ndjson/)
+  })
+
+  it('convert-v1-to-v2 writes one v2 line per data row of the v1 sample', async () => {
+    const { stdout } = await run(process.execPath, [example('convert-v1-to-v2')], { cwd })
+    expect(stdout).toMatch(/^converted 10 labels into 6 v2 data rows in example-v2.ndjson/)
+    const lines = (await readFile(join(cwd, 'example-v2.ndjson'), 'utf8')).split('\n').filter((line) => line !== '')
+    expect(new Set(lines.map((line) => (JSON.parse(line) as { data_row: { id: string } }).data_row.id)).size).toBe(6)
   })
 
   it('handle-errors dead-letters two lines, then shows a failure with its position', async () => {

@@ -71,6 +71,17 @@ const common = {
   verbose: z.boolean().default(false),
 }
 
+/** How an Export v1 file becomes v2 data rows: `load` and `convert` take the same options. */
+const v1Options = {
+  projectId: z.string().min(1).optional(),
+  assumeGrouped: z.boolean().default(false),
+  framesDir: z.string().min(1).optional(),
+  memoryBudgetMb: count('--memory-budget-mb').pipe(z.number().min(1, '--memory-budget-mb takes at least 1')).default(256),
+  maxErrors: count('--max-errors').default(0),
+  deadLetters: z.string().min(1).optional(),
+  quiet: z.boolean().default(false),
+}
+
 // The one schema of the CLI's configuration: every option's rule is here, and its message names the option.
 export const configSchema = z.discriminatedUnion('command', [
   z
@@ -87,17 +98,11 @@ export const configSchema = z.discriminatedUnion('command', [
         }, 'each --to needs its own folder'),
       pgSchema: z.string().min(1).optional(),
       pgMode: z.enum(['merge', 'append', 'replace']).default('merge'),
-      projectId: z.string().min(1).optional(),
-      assumeGrouped: z.boolean().default(false),
-      framesDir: z.string().min(1).optional(),
-      memoryBudgetMb: count('--memory-budget-mb').pipe(z.number().min(1, '--memory-budget-mb takes at least 1')).default(256),
+      ...v1Options,
       parquetEngine: z.enum(['parquet-wasm', 'parquetjs-lite']).default('parquet-wasm'),
       ndjsonGzip: z.boolean().default(false),
       interpolate: z.boolean().default(false),
-      maxErrors: count('--max-errors').default(0),
-      deadLetters: z.string().min(1).optional(),
       loadId: z.string().refine(isValidLoadId, '--load-id takes letters, digits, _ . - (at most 128)').optional(),
-      quiet: z.boolean().default(false),
       workers: workersSchema.default(1),
       shard: shardSchema.optional(),
     })
@@ -119,6 +124,17 @@ export const configSchema = z.discriminatedUnion('command', [
       path: ['deadLetters'],
       message: 'needed with --max-errors when no --to is a folder (the default file goes in the first folder)',
     }),
+  z
+    .object({
+      command: z.literal('convert'),
+      ...common,
+      ...v1Options,
+      out: z.string({ error: 'convert needs --out <v2.ndjson>, or --out - for stdout' }).min(1),
+    })
+    .refine((config) => config.maxErrors === 0 || config.deadLetters !== undefined || config.out !== '-', {
+      path: ['deadLetters'],
+      message: 'needed with --max-errors when --out is - (the default file is <out>.dead-letters.ndjson)',
+    }),
   z.object({
     command: z.literal('inspect'),
     ...common,
@@ -128,6 +144,7 @@ export const configSchema = z.discriminatedUnion('command', [
 
 export type CliConfig = z.infer<typeof configSchema>
 export type LoadConfig = Extract<CliConfig, { command: 'load' }>
+export type ConvertConfig = Extract<CliConfig, { command: 'convert' }>
 export type InspectConfig = Extract<CliConfig, { command: 'inspect' }>
 
 const optionSpecs = {
@@ -152,6 +169,18 @@ const optionSpecs = {
     verbose: { type: 'boolean', short: 'v' },
     help: { type: 'boolean', short: 'h' },
   },
+  convert: {
+    out: { type: 'string', short: 'o' },
+    'project-id': { type: 'string' },
+    'assume-grouped': { type: 'boolean' },
+    'frames-dir': { type: 'string' },
+    'memory-budget-mb': { type: 'string' },
+    'max-errors': { type: 'string' },
+    'dead-letters': { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+    verbose: { type: 'boolean', short: 'v' },
+    help: { type: 'boolean', short: 'h' },
+  },
   inspect: {
     json: { type: 'boolean' },
     'max-line-length': { type: 'string' },
@@ -162,17 +191,21 @@ const optionSpecs = {
 
 export type ParsedCommand =
   | { readonly kind: 'run'; readonly config: CliConfig }
-  | { readonly kind: 'help'; readonly command: 'load' | 'inspect' | undefined }
+  | { readonly kind: 'help'; readonly command: Command | undefined }
   | { readonly kind: 'version' }
-  | { readonly kind: 'usage-error'; readonly message: string; readonly command: 'load' | 'inspect' | undefined }
+  | { readonly kind: 'usage-error'; readonly message: string; readonly command: Command | undefined }
+
+type Command = keyof typeof optionSpecs
+const commands = Object.keys(optionSpecs) as Command[]
 
 export function parseCommandLine(argv: readonly string[]): ParsedCommand {
-  const [command, ...rest] = argv
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { kind: 'help', command: undefined }
-  if (command === '--version' || command === '-V') return { kind: 'version' }
-  if (command !== 'load' && command !== 'inspect') {
-    return { kind: 'usage-error', message: `unknown command ${JSON.stringify(command)}`, command: undefined }
+  const [first, ...rest] = argv
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') return { kind: 'help', command: undefined }
+  if (first === '--version' || first === '-V') return { kind: 'version' }
+  if (!commands.includes(first as Command)) {
+    return { kind: 'usage-error', message: `unknown command ${JSON.stringify(first)}`, command: undefined }
   }
+  const command = first as Command
   let parsed: { values: Record<string, unknown>; positionals: string[] }
   try {
     parsed = parseArgs({ args: [...rest], options: optionSpecs[command], allowPositionals: true, strict: true })
@@ -206,6 +239,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     shard: v.shard,
     quiet: v.quiet,
     json: v.json,
+    out: v.out,
   }
   const result = configSchema.safeParse(raw)
   if (!result.success) {
@@ -226,11 +260,13 @@ export const helpText = {
 
 Usage:
   labelpipe load <export> --to parquet:<dir> [--to ndjson:<dir>] [options]
+  labelpipe convert <v1.json> --out <v2.ndjson|-> [options]
   labelpipe inspect <export> [--json]
   labelpipe <command> --help
   labelpipe --version
 
-<export> is an Export v2 NDJSON file (gzip or not, detected from content) or - for stdin.
+<export> is an Export v2 NDJSON file or an Export v1 JSON file (gzip or not, each detected from content),
+or - for stdin (v2).
 `,
   load: `labelpipe load <export> --to <target> [--to <target>...] [options]
 
@@ -247,11 +283,6 @@ Options:
   --pg-schema <name>          Postgres schema of the tables (default labelbox)
   --pg-mode <mode>            merge (default: replace each data row's rows), append, or replace (whole tables)
 
-Export v1 (a JSON array of labels, detected from content):
-  --project-id <id>           the project id v1 lacks (default: the project name stands in for it)
-  --assume-grouped            each data row's labels are adjacent: no sort (fails if one comes back)
-  --memory-budget-mb <n>      labels held before sorted runs spill to temp files (default 256)
-  --frames-dir <dir>          video frames as <dir>/<label ID>.ndjson, for labels whose Label.frames is a URL
   --ndjson-gzip               write .ndjson.gz
   --interpolate               fill video frames between key frames (boxes, points; rows flagged interpolated)
   --max-errors <n>            dead-letter up to n bad lines instead of failing (default 0)
@@ -268,7 +299,34 @@ Export v1 (a JSON array of labels, detected from content):
   -v, --verbose               stack traces on failure
   -h, --help                  this help
 
+Export v1 (a JSON array of labels, detected from content):
+  --project-id <id>           the project id v1 lacks (default: the project name stands in for it)
+  --assume-grouped            each data row's labels are adjacent: no sort (fails if one comes back)
+  --memory-budget-mb <n>      labels held before sorted runs spill to temp files (default 256)
+  --frames-dir <dir>          video frames as <dir>/<label ID>.ndjson, for labels whose Label.frames is a URL
+
 Exit codes: 0 loaded; 1 failed (nothing committed); 2 usage error; 130 interrupted; 143 terminated.
+`,
+  convert: `labelpipe convert <v1.json> --out <v2.ndjson|-> [options]
+
+Converts an Export v1 JSON file (a JSON array of labels, gzip or not) into an Export v2 NDJSON file: one data
+row a line, each data row once with all its labels, in data row id order. A file is written under a temp name
+and renamed when complete; - writes to stdout.
+
+Options:
+  --out, -o <file|->          where the v2 NDJSON goes (required)
+  --project-id <id>           the project id v1 lacks (default: the project name stands in for it)
+  --assume-grouped            each data row's labels are adjacent: no sort (fails if one comes back)
+  --memory-budget-mb <n>      labels held before sorted runs spill to temp files (default 256)
+  --frames-dir <dir>          video frames as <dir>/<label ID>.ndjson, for labels whose Label.frames is a URL
+  --max-errors <n>            dead-letter up to n bad labels instead of failing (default 0)
+  --dead-letters <file>       where bad labels go (default <out>.dead-letters.ndjson)
+  -q, --quiet                 no summary
+  -v, --verbose               stack traces on failure
+  -h, --help                  this help
+
+Exit codes: 0 converted; 1 failed (the --out file is left as it was); 2 usage error; 130 interrupted;
+143 terminated.
 `,
   inspect: `labelpipe inspect <export> [--json]
 

@@ -20,13 +20,22 @@ function formatSeconds(seconds: number): string {
   return `${minutes}m${String(Math.round(seconds - minutes * 60)).padStart(2, '0')}s`
 }
 
+/** What the first stage's records and the last stage's rows are called in progress lines. */
+export interface ProgressUnits {
+  readonly records: string
+  readonly rows: string
+}
+
+/** `load` of a v2 export; a v1 load reads labels, and `convert` writes data rows. */
+export const loadUnits: ProgressUnits = { records: 'data rows', rows: 'table rows' }
+
 /** The live progress line: rows/s, MB/s, % of bytes and ETA when the size is known. */
-export function formatProgressLine(progress: PipelineProgress): string {
+export function formatProgressLine(progress: PipelineProgress, units: ProgressUnits = loadUnits): string {
   const seconds = Math.max(progress.elapsedMs / 1000, 1e-3)
   const rows = progress.stages.at(-1)?.records ?? 0
   const parts = [
-    `${formatCount(progress.stages[0]?.records ?? 0)} data rows`,
-    `${formatCount(rows)} table rows (${formatCount(Math.round(rows / seconds))}/s)`,
+    `${formatCount(progress.stages[0]?.records ?? 0)} ${units.records}`,
+    `${formatCount(rows)} ${units.rows} (${formatCount(Math.round(rows / seconds))}/s)`,
     `${(progress.bytesRead / mb / seconds).toFixed(1)} MB/s`,
   ]
   if (progress.totalBytes !== undefined && progress.totalBytes > 0) {

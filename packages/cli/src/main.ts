@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { isLabelpipeError } from '@labelpipe/core'
 import { type CliConfig, helpText, parseCommandLine } from './args.js'
+import { formatConvertSummary, runConvert } from './commands/convert.js'
 import { formatInspectReport, runInspect } from './commands/inspect.js'
 import { formatLoadSummary, runLoad } from './commands/load.js'
 import { type CliIo, exitCodes } from './io.js'
@@ -31,6 +32,9 @@ async function run(config: CliConfig, io: CliIo): Promise<number> {
     if (config.command === 'load') {
       const summary = await runLoad(config, io)
       if (!config.quiet) io.stdout.write(formatLoadSummary(summary, config))
+    } else if (config.command === 'convert') {
+      const summary = await runConvert(config, io)
+      if (!config.quiet) io.stderr.write(formatConvertSummary(summary, config))
     } else {
       const report = await runInspect(config, io)
       io.stdout.write(config.json ? `${JSON.stringify(report, null, 2)}\n` : formatInspectReport(report))

@@ -15,6 +15,7 @@ import {
 } from '@labelpipe/core'
 import split2 from 'split2'
 import { z } from 'zod'
+import { KeyedLineArena } from './keyed-line-arena.js'
 
 //   labels (array order) ─▶ buffer ──past memoryBudget: sort by DataRow ID (stable), spill a run file──▶ run-0..k
 //   end of input ─▶ k-way merge of the run files + the sorted buffer ─▶ adjacent equal ids ─▶ V1LabelGroup
@@ -23,8 +24,8 @@ import { z } from 'zod'
 export interface GroupV1LabelsOptions {
   /**
    * Estimated bytes of labels held in memory before a sorted run is spilled to a temp file. Default 256 MiB
-   * (issue 4). Buffered labels are held as their spill line, UTF-8 JSON in a Buffer, and counted by its bytes (see
-   * BufferedLabel).
+   * (issue 4). Buffered labels are held as their spill lines, UTF-8 JSON packed into a KeyedLineArena, and counted
+   * by the arena's allocated bytes.
    */
   readonly memoryBudget?: number
   /**
@@ -70,17 +71,6 @@ interface Entry {
   readonly id: string
   readonly label: V1Label
   readonly at: Position
-}
-
-/**
- * A buffered label: its data row id and its spill line (`[file, line, byteOffset, arrayIndex, label]` as UTF-8
- * JSON). Outside the V8 heap on purpose: held as strings or objects, a buffer that only grows until it spills
- * makes V8 raise its heap limit by up to 4x the live size; a 688 MB spread export grouped under a 256 MiB budget
- * peaked at 1.76 GB RSS with string lines.
- */
-interface BufferedLabel {
-  readonly id: string
-  readonly line: Buffer
 }
 
 /**
@@ -152,26 +142,27 @@ class LabelGrouper implements V1LabelGrouper {
 
   async *#sorted(batches: AsyncIterable<Batch<V1Label>>): AsyncGenerator<Batch<V1LabelGroup>> {
     const runs: string[] = []
-    let buffer: BufferedLabel[] = []
-    let buffered = 0
+    const arena = new KeyedLineArena(this.#options.memoryBudget)
     try {
       for await (const batch of batches) {
         for (const { value, at } of batch) {
           this.#labels++
-          const line = Buffer.from(JSON.stringify([at.file, at.line, at.byteOffset, at.arrayIndex ?? -1, value]))
-          buffer.push({ id: value['DataRow ID'], line })
-          buffered += line.length
-          if (buffered >= this.#options.memoryBudget) {
-            runs.push(await this.#spill(sortById(buffer), runs.length))
-            buffer = []
-            buffered = 0
+          arena.append(value['DataRow ID'], JSON.stringify([at.file, at.line, at.byteOffset, at.arrayIndex ?? -1, value]))
+          if (arena.full) {
+            runs.push(await this.#spill(arena, runs.length))
+            arena.clear()
           }
         }
       }
-      const sources = [...runs.map((path) => readRun(path)), memoryRun(sortById(buffer))]
-      buffer = []
-      yield* this.#merge(sources)
+      // Once anything spilled, the input was larger than the budget: the rest spills too and the arena is
+      // released, so the merge and everything downstream of it run without the budget's memory still held.
+      if (runs.length > 0 && arena.size > 0) {
+        runs.push(await this.#spill(arena, runs.length))
+        arena.release()
+      }
+      yield* this.#merge([...runs.map((path) => readRun(path)), memoryRun(arena)])
     } finally {
+      arena.release()
       const dir = this.#spillDir
       if (dir !== undefined) {
         await rm(dir, { recursive: true, force: true })
@@ -219,8 +210,8 @@ class LabelGrouper implements V1LabelGrouper {
     return { value: { dataRowId, labels }, at }
   }
 
-  /** Writes one sorted run: a line per label, `[file, line, byteOffset, arrayIndex, label]`. */
-  async #spill(entries: readonly BufferedLabel[], seq: number): Promise<string> {
+  /** Writes the arena's lines in key order as one run file: a line per label, `[file, line, byteOffset, arrayIndex, label]`. */
+  async #spill(arena: KeyedLineArena, seq: number): Promise<string> {
     this.#spillDir ??= await mkdtemp(join(this.#options.tempDir ?? tmpdir(), 'labelpipe-v1-group-'))
     const path = join(this.#spillDir, `run-${seq}.ndjson`)
     const handle: FileHandle = await open(path, 'wx')
@@ -228,7 +219,8 @@ class LabelGrouper implements V1LabelGrouper {
       const newline = Buffer.from('\n')
       let pending: Buffer[] = []
       let pendingBytes = 0
-      for (const { line } of entries) {
+      for (const i of arena.sortedOrder()) {
+        const line = arena.line(i)
         pending.push(line, newline)
         pendingBytes += line.length + 1
         if (pendingBytes >= 1024 * 1024) {
@@ -246,18 +238,13 @@ class LabelGrouper implements V1LabelGrouper {
   }
 }
 
-function sortById(entries: BufferedLabel[]): BufferedLabel[] {
-  // Array.prototype.sort is stable (ES2019): labels of one data row keep their array order.
-  return entries.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-}
-
 async function next(run: AsyncIterator<Entry>): Promise<Entry | undefined> {
   const result = await run.next()
   return result.done === true ? undefined : result.value
 }
 
-async function* memoryRun(entries: readonly BufferedLabel[]): AsyncGenerator<Entry> {
-  for (const { line } of entries) yield fromSpillLine(line.toString('utf8'))
+async function* memoryRun(arena: KeyedLineArena): AsyncGenerator<Entry> {
+  for (const i of arena.sortedOrder()) yield fromSpillLine(arena.line(i).toString('utf8'))
 }
 
 type SpilledLine = [file: string, line: number, byteOffset: number, arrayIndex: number, label: V1Label]

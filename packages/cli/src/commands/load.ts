@@ -10,8 +10,8 @@ import {
   type TableName,
 } from '@labelpipe/core'
 import { type DeadLetterFile, deadLetterFile } from '@labelpipe/sinks/ndjson'
-import { framesDirResolver, groupV1Labels, readV1Export, readV2Export, resolveV1Frames } from '@labelpipe/sources'
-import { flattenDataRows, v1LabelsToDataRows } from '@labelpipe/transforms'
+import { readV2Export } from '@labelpipe/sources'
+import { flattenDataRows, type V1ConvertStats } from '@labelpipe/transforms'
 import { describeTarget, fileTargets, type LoadConfig } from '../args.js'
 import { formatBytes, formatCount, formatTable } from '../format.js'
 import type { CliIo } from '../io.js'
@@ -19,6 +19,7 @@ import { ProgressReporter } from '../progress.js'
 import { exportFormatOf } from './export-format.js'
 import { createSinks } from './load-sinks.js'
 import { loadSharded, shardRunName } from './sharded-load.js'
+import { formatV1Warnings, v1DataRows } from './v1-data-rows.js'
 
 export interface LoadSummary {
   readonly loadId: string
@@ -28,6 +29,7 @@ export interface LoadSummary {
   readonly rowsByTable: Readonly<Record<TableName, number>>
   readonly deadLetters: number
   readonly deadLetterFile: string | undefined
+  readonly v1Stats?: V1ConvertStats
 }
 
 /** What one load run reports, in one thread or many. */
@@ -35,6 +37,8 @@ export interface LoadRun {
   readonly progress: PipelineProgress
   readonly rowsByTable: Readonly<Record<TableName, number>>
   readonly deadLetters: number
+  /** An Export v1 input: what its conversion counted (warnings in the summary). */
+  readonly v1Stats?: V1ConvertStats
 }
 
 /**
@@ -54,6 +58,7 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
   const onProgress = (progress: PipelineProgress) => reporter.update(progress)
   try {
     const inputFormat = config.input === '-' ? 'v2' : ((await exportFormatOf(config.input)) ?? 'v2')
+    if (inputFormat === 'v1') reporter.units = { records: 'labels', rows: 'table rows' }
     const context = { loadId, startedAt, deadLetters, onProgress }
     let run: LoadRun
     if (inputFormat === 'v1') {
@@ -113,11 +118,7 @@ async function loadInOneThread(config: LoadConfig, io: CliIo, context: LoadConte
  */
 async function loadV1(config: LoadConfig, io: CliIo, context: LoadContext): Promise<LoadRun> {
   const { loadId, startedAt, deadLetters } = context
-  const reader = readV1Export(config.input, {
-    maxErrors: config.maxErrors,
-    ...(deadLetters === undefined ? {} : { deadLetters: deadLetters.write }),
-  })
-  const convert = v1LabelsToDataRows(config.projectId === undefined ? {} : { projectId: config.projectId })
+  const { reader, transforms, convert } = v1DataRows(config.input, config, deadLetters?.write)
   const flatten = flattenDataRows({ loadId, source: 'v1', interpolate: config.interpolate })
   const describeRun = (): RunFacts => ({
     source: 'v1',
@@ -128,17 +129,12 @@ async function loadV1(config: LoadConfig, io: CliIo, context: LoadContext): Prom
   })
   const progress = await runPipeline({
     source: reader,
-    transforms: [
-      groupV1Labels({ memoryBudget: config.memoryBudgetMb * 1024 * 1024, assumeGrouped: config.assumeGrouped }),
-      ...(config.framesDir === undefined ? [] : [resolveV1Frames(framesDirResolver(config.framesDir))]),
-      { name: 'v1LabelsToDataRows', run: runStage(convert) },
-      { name: 'flattenDataRows', run: runStage(flatten) },
-    ],
+    transforms: [...transforms, { name: 'flattenDataRows', run: runStage(flatten) }],
     sink: fanOutSink(await createSinks(config, loadId, describeRun)),
     signal: io.signal,
     onProgress: context.onProgress,
   })
-  return { progress, rowsByTable: flatten.stats.rowsByTable, deadLetters: reader.stats.deadLetters }
+  return { progress, rowsByTable: flatten.stats.rowsByTable, deadLetters: reader.stats.deadLetters, v1Stats: convert.stats }
 }
 
 export function formatLoadSummary(summary: LoadSummary, config: LoadConfig): string {
@@ -156,6 +152,7 @@ export function formatLoadSummary(summary: LoadSummary, config: LoadConfig): str
         .map(([table, n]) => [table, formatCount(n)] as const),
     ),
   ]
+  if (summary.v1Stats !== undefined) lines.push(...formatV1Warnings(summary.v1Stats))
   if (summary.deadLetters > 0) lines.push(`${formatCount(summary.deadLetters)} bad lines dead-lettered to ${summary.deadLetterFile}`)
   return `${lines.join('\n')}\n`
 }
