@@ -40,6 +40,13 @@ describe('examples', () => {
     expect(new Set(lines.map((line) => (JSON.parse(line) as { data_row: { id: string } }).data_row.id)).size).toBe(6)
   })
 
+  it("frames-over-http fetches the sample video labels' frames from its local demo server", async () => {
+    const { stdout } = await run(process.execPath, [example('frames-over-http')], { cwd })
+    expect(stdout).toMatch(/^fetched the frames of 10 video labels in 10 requests; 6 v2 data rows in example-frames-v2.ndjson/)
+    const lines = (await readFile(join(cwd, 'example-frames-v2.ndjson'), 'utf8')).split('\n').filter((line) => line !== '')
+    expect(lines.join('\n')).toContain('"frames":{"')
+  })
+
   it('handle-errors dead-letters two lines, then shows a failure with its position', async () => {
     const { stdout } = await run(process.execPath, [example('handle-errors')], { cwd })
     expect(stdout).toContain('with maxErrors 2: 2 data rows loaded, 2 lines dead-lettered')

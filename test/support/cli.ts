@@ -38,7 +38,10 @@ export function startCli(args: readonly string[], options: { cwd?: string; env?:
   return { child, done }
 }
 
-export function runCli(args: readonly string[], options: { cwd?: string; stdin?: string | Buffer } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { cwd?: string; stdin?: string | Buffer; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   const run = startCli(args, options)
   run.child.stdin?.end(options.stdin ?? '')
   return run.done

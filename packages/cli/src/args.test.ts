@@ -17,6 +17,8 @@ describe('parseCommandLine', () => {
         parquetEngine: 'parquet-wasm',
         pgMode: 'merge',
         assumeGrouped: false,
+        framesConcurrency: 8,
+        skipFrames: false,
         memoryBudgetMb: 256,
         ndjsonGzip: false,
         interpolate: false,

@@ -76,10 +76,19 @@ const v1Options = {
   projectId: z.string().min(1).optional(),
   assumeGrouped: z.boolean().default(false),
   framesDir: z.string().min(1).optional(),
+  framesConcurrency: count('--frames-concurrency')
+    .pipe(z.number().min(1, '--frames-concurrency takes at least 1').max(1024, '--frames-concurrency takes at most 1024'))
+    .default(8),
+  skipFrames: z.boolean().default(false),
   memoryBudgetMb: count('--memory-budget-mb').pipe(z.number().min(1, '--memory-budget-mb takes at least 1')).default(256),
   maxErrors: count('--max-errors').default(0),
   deadLetters: z.string().min(1).optional(),
   quiet: z.boolean().default(false),
+}
+
+const framesChoice = {
+  path: ['skipFrames'],
+  message: 'takes the frames from nowhere, --frames-dir from a folder: give one of them',
 }
 
 // The one schema of the CLI's configuration: every option's rule is here, and its message names the option.
@@ -120,6 +129,7 @@ export const configSchema = z.discriminatedUnion('command', [
       path: ['shard'],
       message: 'a postgres:// target commits one run per load id, so it cannot take --shard; use --workers on one machine',
     })
+    .refine((config) => !(config.skipFrames && config.framesDir !== undefined), framesChoice)
     .refine((config) => config.maxErrors === 0 || config.deadLetters !== undefined || fileTargets(config.to).length > 0, {
       path: ['deadLetters'],
       message: 'needed with --max-errors when no --to is a folder (the default file goes in the first folder)',
@@ -131,6 +141,7 @@ export const configSchema = z.discriminatedUnion('command', [
       ...v1Options,
       out: z.string({ error: 'convert needs --out <v2.ndjson>, or --out - for stdout' }).min(1),
     })
+    .refine((config) => !(config.skipFrames && config.framesDir !== undefined), framesChoice)
     .refine((config) => config.maxErrors === 0 || config.deadLetters !== undefined || config.out !== '-', {
       path: ['deadLetters'],
       message: 'needed with --max-errors when --out is - (the default file is <out>.dead-letters.ndjson)',
@@ -162,6 +173,8 @@ const optionSpecs = {
     'project-id': { type: 'string' },
     'assume-grouped': { type: 'boolean' },
     'frames-dir': { type: 'string' },
+    'frames-concurrency': { type: 'string' },
+    'skip-frames': { type: 'boolean' },
     'memory-budget-mb': { type: 'string' },
     workers: { type: 'string' },
     shard: { type: 'string' },
@@ -174,6 +187,8 @@ const optionSpecs = {
     'project-id': { type: 'string' },
     'assume-grouped': { type: 'boolean' },
     'frames-dir': { type: 'string' },
+    'frames-concurrency': { type: 'string' },
+    'skip-frames': { type: 'boolean' },
     'memory-budget-mb': { type: 'string' },
     'max-errors': { type: 'string' },
     'dead-letters': { type: 'string' },
@@ -234,6 +249,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     projectId: v['project-id'],
     assumeGrouped: v['assume-grouped'],
     framesDir: v['frames-dir'],
+    framesConcurrency: v['frames-concurrency'],
+    skipFrames: v['skip-frames'],
     memoryBudgetMb: v['memory-budget-mb'],
     workers: v.workers,
     shard: v.shard,
@@ -304,6 +321,9 @@ Export v1 (a JSON array of labels, detected from content):
   --assume-grouped            each data row's labels are adjacent: no sort (fails if one comes back)
   --memory-budget-mb <n>      labels held before sorted runs spill to temp files (default 256)
   --frames-dir <dir>          video frames as <dir>/<label ID>.ndjson, for labels whose Label.frames is a URL
+                              (default: fetched from that URL with LABELBOX_API_KEY, redirects followed)
+  --frames-concurrency <n>    video labels whose frames are fetched at once (default 8)
+  --skip-frames               convert video labels without their frames (counted in a warning)
 
 Exit codes: 0 loaded; 1 failed (nothing committed); 2 usage error; 130 interrupted; 143 terminated.
 `,
@@ -319,6 +339,9 @@ Options:
   --assume-grouped            each data row's labels are adjacent: no sort (fails if one comes back)
   --memory-budget-mb <n>      labels held before sorted runs spill to temp files (default 256)
   --frames-dir <dir>          video frames as <dir>/<label ID>.ndjson, for labels whose Label.frames is a URL
+                              (default: fetched from that URL with LABELBOX_API_KEY, redirects followed)
+  --frames-concurrency <n>    video labels whose frames are fetched at once (default 8)
+  --skip-frames               convert video labels without their frames (counted in a warning)
   --max-errors <n>            dead-letter up to n bad labels instead of failing (default 0)
   --dead-letters <file>       where bad labels go (default <out>.dead-letters.ndjson)
   -q, --quiet                 no summary

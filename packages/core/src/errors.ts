@@ -7,6 +7,7 @@ const kLabelpipeError = Symbol.for('labelpipe.error')
 export type LabelpipeErrorCode =
   | 'LP_ABORTED'
   | 'LP_EXPORT_FORMAT'
+  | HttpFramesErrorCode
   | 'LP_INPUT'
   | 'LP_INVALID_OPTION'
   | 'LP_INVALID_UTF8'
@@ -16,6 +17,22 @@ export type LabelpipeErrorCode =
   | 'LP_TOO_MANY_ERRORS'
   | 'LP_TRANSFORM'
   | 'LP_UNSUPPORTED_FORMAT'
+
+/**
+ * The codes of HttpFramesError: `LP_HTTP_AUTH` (401/403 from the API: the key was refused, not retried; from signed
+ * storage after a redirect they are retried, as an expired URL), `LP_HTTP_NOT_FOUND` (404),
+ * `LP_HTTP_STATUS` (any other status that is neither success, redirect nor retryable, an unreadable content coding, or a
+ * Retry-After longer than allowed), `LP_HTTP_REDIRECT` (too many redirects, or a redirect without a usable Location),
+ * `LP_HTTP_REQUEST` (the request failed in a way a retry cannot fix: DNS, TLS, a corrupt gzip body) and
+ * `LP_HTTP_RETRIES_EXHAUSTED` (429, 5xx, resets or timeouts on every attempt).
+ */
+export type HttpFramesErrorCode =
+  | 'LP_HTTP_AUTH'
+  | 'LP_HTTP_NOT_FOUND'
+  | 'LP_HTTP_REDIRECT'
+  | 'LP_HTTP_REQUEST'
+  | 'LP_HTTP_RETRIES_EXHAUSTED'
+  | 'LP_HTTP_STATUS'
 
 export interface LabelpipeErrorDetails {
   readonly at?: Position | undefined
@@ -130,6 +147,42 @@ export class TransformError extends LabelpipeError {
 export class SinkError extends LabelpipeError {
   constructor(detail: string, details: LabelpipeErrorDetails = {}) {
     super('LP_SINK', detail, details)
+  }
+}
+
+/** What HttpFramesError knows of the failed download. */
+export interface HttpFramesErrorDetails {
+  /** The `ID` of the label whose frames were fetched. */
+  readonly labelId: string
+  /**
+   * The URL that failed, as origin and path only: never its query string or user info, which on signed storage
+   * URLs are credentials (docs/style.md: never print a URL with its query string).
+   */
+  readonly url: string
+  /** The last HTTP status received, if any. */
+  readonly statusCode?: number | undefined
+  /** Attempts made (first try included) when the error ends the retries. */
+  readonly attempts?: number | undefined
+  readonly cause?: unknown
+}
+
+/**
+ * Downloading a v1 video label's frames over HTTP failed (formats.md "v1 video frames NDJSON"). The message
+ * names the label and the URL without its query: `frames of label <ID> (<origin><path>): HTTP 404 ...`. It never
+ * holds the API key: the key is sent in a header and no header is ever printed.
+ */
+export class HttpFramesError extends LabelpipeError {
+  readonly labelId: string
+  readonly url: string
+  readonly statusCode: number | undefined
+  readonly attempts: number | undefined
+
+  constructor(code: HttpFramesErrorCode, detail: string, details: HttpFramesErrorDetails) {
+    super(code, `frames of label ${details.labelId} (${details.url}): ${detail}`, { cause: details.cause })
+    this.labelId = details.labelId
+    this.url = details.url
+    this.statusCode = details.statusCode
+    this.attempts = details.attempts
   }
 }
 

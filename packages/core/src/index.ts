@@ -1,6 +1,7 @@
-export type { LabelpipeErrorCode, LabelpipeErrorDetails } from './errors.js'
+export type { HttpFramesErrorCode, HttpFramesErrorDetails, LabelpipeErrorCode, LabelpipeErrorDetails } from './errors.js'
 export {
   ExportFormatError,
+  HttpFramesError,
   InputError,
   InvalidOptionError,
   InvalidUtf8Error,

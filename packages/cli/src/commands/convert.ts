@@ -1,17 +1,19 @@
 import { type PipelineProgress, runPipeline } from '@labelpipe/core'
 import { deadLetterFile, v2ExportSink } from '@labelpipe/sinks/ndjson'
+import type { HttpFramesStats } from '@labelpipe/sources/http'
 import type { V1ConvertStats } from '@labelpipe/transforms'
 import type { ConvertConfig } from '../args.js'
 import { formatBytes, formatCount } from '../format.js'
 import type { CliIo } from '../io.js'
 import { ProgressReporter } from '../progress.js'
-import { formatV1Warnings, v1DataRows } from './v1-data-rows.js'
+import { formatHttpFrames, formatV1Warnings, v1DataRows, v1Io } from './v1-data-rows.js'
 
 export interface ConvertSummary {
   readonly progress: PipelineProgress
   readonly labels: number
   readonly dataRows: number
   readonly v1Stats: V1ConvertStats
+  readonly httpFrames: HttpFramesStats | undefined
   readonly deadLetters: number
   readonly deadLetterFile: string | undefined
 }
@@ -25,22 +27,28 @@ export async function runConvert(config: ConvertConfig, io: CliIo): Promise<Conv
   const deadLetters = deadLetterPath === undefined ? undefined : deadLetterFile(deadLetterPath)
   const reporter = new ProgressReporter(io.stderr, config.quiet, { records: 'labels', rows: 'data rows' })
   try {
-    const { reader, transforms, convert } = v1DataRows(config.input === '-' ? io.stdin : config.input, config, deadLetters?.write)
+    const v1 = v1DataRows(config.input === '-' ? io.stdin : config.input, config, deadLetters?.write, v1Io(io))
+    const { reader, convert } = v1
     const sink = v2ExportSink({ to: config.out === '-' ? io.stdout : config.out })
-    const progress = await runPipeline({
-      source: reader,
-      transforms,
-      sink,
-      signal: io.signal,
-      onProgress: (progress) => reporter.update(progress),
-    })
-    return {
-      progress,
-      labels: convert.stats.labels,
-      dataRows: sink.dataRows,
-      v1Stats: convert.stats,
-      deadLetters: reader.stats.deadLetters,
-      deadLetterFile: reader.stats.deadLetters > 0 ? deadLetterPath : undefined,
+    try {
+      const progress = await runPipeline({
+        source: reader,
+        transforms: v1.transforms,
+        sink,
+        signal: io.signal,
+        onProgress: (progress) => reporter.update(progress),
+      })
+      return {
+        progress,
+        labels: convert.stats.labels,
+        dataRows: sink.dataRows,
+        v1Stats: convert.stats,
+        httpFrames: v1.httpStats(),
+        deadLetters: reader.stats.deadLetters,
+        deadLetterFile: reader.stats.deadLetters > 0 ? deadLetterPath : undefined,
+      }
+    } finally {
+      await v1.close()
     }
   } finally {
     reporter.clear()
@@ -56,6 +64,7 @@ export function formatConvertSummary(summary: ConvertSummary, config: ConvertCon
     `converted ${formatCount(summary.labels)} labels into ${formatCount(summary.dataRows)} v2 data rows in ${seconds.toFixed(2)} s ` +
       `(${formatBytes(bytes)}, ${(bytes / 1024 / 1024 / Math.max(seconds, 1e-3)).toFixed(1)} MB/s) -> ${config.out === '-' ? 'stdout' : config.out}`,
     ...formatV1Warnings(summary.v1Stats),
+    ...formatHttpFrames(summary.httpFrames),
   ]
   if (summary.deadLetters > 0) lines.push(`${formatCount(summary.deadLetters)} bad labels dead-lettered to ${summary.deadLetterFile}`)
   return `${lines.join('\n')}\n`

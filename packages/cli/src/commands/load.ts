@@ -11,6 +11,7 @@ import {
 } from '@labelpipe/core'
 import { type DeadLetterFile, deadLetterFile } from '@labelpipe/sinks/ndjson'
 import { readV2Export } from '@labelpipe/sources'
+import type { HttpFramesStats } from '@labelpipe/sources/http'
 import { flattenDataRows, type V1ConvertStats } from '@labelpipe/transforms'
 import { describeTarget, fileTargets, type LoadConfig } from '../args.js'
 import { formatBytes, formatCount, formatTable } from '../format.js'
@@ -19,7 +20,7 @@ import { ProgressReporter } from '../progress.js'
 import { exportFormatOf } from './export-format.js'
 import { createSinks } from './load-sinks.js'
 import { loadSharded, shardRunName } from './sharded-load.js'
-import { formatV1Warnings, v1DataRows } from './v1-data-rows.js'
+import { formatHttpFrames, formatV1Warnings, v1DataRows, v1Io } from './v1-data-rows.js'
 
 export interface LoadSummary {
   readonly loadId: string
@@ -30,6 +31,7 @@ export interface LoadSummary {
   readonly deadLetters: number
   readonly deadLetterFile: string | undefined
   readonly v1Stats?: V1ConvertStats
+  readonly httpFrames?: HttpFramesStats | undefined
 }
 
 /** What one load run reports, in one thread or many. */
@@ -39,6 +41,8 @@ export interface LoadRun {
   readonly deadLetters: number
   /** An Export v1 input: what its conversion counted (warnings in the summary). */
   readonly v1Stats?: V1ConvertStats
+  /** An Export v1 input whose video frames were fetched over HTTP. */
+  readonly httpFrames?: HttpFramesStats | undefined
 }
 
 /**
@@ -118,7 +122,8 @@ async function loadInOneThread(config: LoadConfig, io: CliIo, context: LoadConte
  */
 async function loadV1(config: LoadConfig, io: CliIo, context: LoadContext): Promise<LoadRun> {
   const { loadId, startedAt, deadLetters } = context
-  const { reader, transforms, convert } = v1DataRows(config.input, config, deadLetters?.write)
+  const v1 = v1DataRows(config.input, config, deadLetters?.write, v1Io(io))
+  const { reader, convert } = v1
   const flatten = flattenDataRows({ loadId, source: 'v1', interpolate: config.interpolate })
   const describeRun = (): RunFacts => ({
     source: 'v1',
@@ -127,14 +132,24 @@ async function loadV1(config: LoadConfig, io: CliIo, context: LoadContext): Prom
     deadLetters: reader.stats.deadLetters,
     startedAt,
   })
-  const progress = await runPipeline({
-    source: reader,
-    transforms: [...transforms, { name: 'flattenDataRows', run: runStage(flatten) }],
-    sink: fanOutSink(await createSinks(config, loadId, describeRun)),
-    signal: io.signal,
-    onProgress: context.onProgress,
-  })
-  return { progress, rowsByTable: flatten.stats.rowsByTable, deadLetters: reader.stats.deadLetters, v1Stats: convert.stats }
+  try {
+    const progress = await runPipeline({
+      source: reader,
+      transforms: [...v1.transforms, { name: 'flattenDataRows', run: runStage(flatten) }],
+      sink: fanOutSink(await createSinks(config, loadId, describeRun)),
+      signal: io.signal,
+      onProgress: context.onProgress,
+    })
+    return {
+      progress,
+      rowsByTable: flatten.stats.rowsByTable,
+      deadLetters: reader.stats.deadLetters,
+      v1Stats: convert.stats,
+      httpFrames: v1.httpStats(),
+    }
+  } finally {
+    await v1.close()
+  }
 }
 
 export function formatLoadSummary(summary: LoadSummary, config: LoadConfig): string {
@@ -152,7 +167,7 @@ export function formatLoadSummary(summary: LoadSummary, config: LoadConfig): str
         .map(([table, n]) => [table, formatCount(n)] as const),
     ),
   ]
-  if (summary.v1Stats !== undefined) lines.push(...formatV1Warnings(summary.v1Stats))
+  if (summary.v1Stats !== undefined) lines.push(...formatV1Warnings(summary.v1Stats), ...formatHttpFrames(summary.httpFrames))
   if (summary.deadLetters > 0) lines.push(`${formatCount(summary.deadLetters)} bad lines dead-lettered to ${summary.deadLetterFile}`)
   return `${lines.join('\n')}\n`
 }

@@ -1,36 +1,117 @@
 import type { Readable } from 'node:stream'
-import { type DeadLetterSink, type PipelineStage, runStage } from '@labelpipe/core'
-import { framesDirResolver, groupV1Labels, readV1Export, resolveV1Frames, type V1ExportReader } from '@labelpipe/sources'
+import { type DeadLetterSink, InvalidOptionError, type PipelineStage, runStage, type V1Frame, type V1Label } from '@labelpipe/core'
+import {
+  type FramesResolver,
+  framesDirResolver,
+  groupV1Labels,
+  readV1Export,
+  resolveV1Frames,
+  type V1ExportReader,
+} from '@labelpipe/sources'
+import type { HttpFramesResolver, HttpFramesRetry, HttpFramesStats } from '@labelpipe/sources/http'
 import { type V1ConvertStats, type V1ToV2Converter, v1LabelsToDataRows } from '@labelpipe/transforms'
 import type { LoadConfig } from '../args.js'
 import { formatCount } from '../format.js'
+import type { CliIo } from '../io.js'
 
 /** The options `load` and `convert` share for an Export v1 input (args.ts `v1Options`). */
-export type V1Config = Pick<LoadConfig, 'projectId' | 'assumeGrouped' | 'framesDir' | 'memoryBudgetMb' | 'maxErrors'>
+export type V1Config = Pick<
+  LoadConfig,
+  'projectId' | 'assumeGrouped' | 'framesDir' | 'framesConcurrency' | 'skipFrames' | 'memoryBudgetMb' | 'maxErrors'
+>
 
 /** The v1 half of `load` and `convert`: a reader of labels and the stages that make v2 data rows of them. */
 export interface V1DataRows {
   readonly reader: V1ExportReader
-  /** groupV1Labels -> resolveV1Frames (with --frames-dir) -> v1LabelsToDataRows. */
+  /** groupV1Labels -> resolveV1Frames (from --frames-dir, or over HTTP) -> v1LabelsToDataRows. */
   readonly transforms: readonly PipelineStage<never, unknown>[]
   readonly convert: V1ToV2Converter
+  /** What the HTTP resolver did, once it has been used. */
+  httpStats(): HttpFramesStats | undefined
+  /** Closes the HTTP resolver's connections, if it opened any; call once the run has ended, however it ended. */
+  close(): Promise<void>
+}
+
+/** What the CLI passes the v1 path from its process: the key's environment and where retries are reported. */
+export interface V1Io {
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly onRetry: (retry: HttpFramesRetry) => void
+}
+
+/** The CLI's V1Io: the process environment, and each retry as one line on stderr (the URL without its query). */
+export function v1Io(io: CliIo): V1Io {
+  return {
+    env: io.env,
+    onRetry: (retry) =>
+      io.stderr.write(
+        `labelpipe: frames of label ${retry.labelId} (${retry.url}): ${retry.reason}; attempt ${retry.attempt + 1} in ${(retry.delayMs / 1000).toFixed(1)} s\n`,
+      ),
+  }
 }
 
 /** labels -> groupV1Labels (by data row, spilling past --memory-budget-mb) -> frames -> v1LabelsToDataRows. */
-export function v1DataRows(input: string | Readable, config: V1Config, deadLetters: DeadLetterSink | undefined): V1DataRows {
+export function v1DataRows(input: string | Readable, config: V1Config, deadLetters: DeadLetterSink | undefined, io: V1Io): V1DataRows {
   const reader = readV1Export(input, {
     maxErrors: config.maxErrors,
     ...(deadLetters === undefined ? {} : { deadLetters }),
   })
   const convert = v1LabelsToDataRows(config.projectId === undefined ? {} : { projectId: config.projectId })
+  const http = config.framesDir === undefined && !config.skipFrames ? new LazyHttpFrames(io, config.framesConcurrency) : undefined
+  const frames: FramesResolver | undefined = config.framesDir === undefined ? http : framesDirResolver(config.framesDir)
   const transforms = [
     groupV1Labels({ memoryBudget: config.memoryBudgetMb * 1024 * 1024, assumeGrouped: config.assumeGrouped }),
-    ...(config.framesDir === undefined ? [] : [resolveV1Frames(framesDirResolver(config.framesDir))]),
+    ...(frames === undefined ? [] : [resolveV1Frames(frames, { concurrency: config.framesConcurrency })]),
     // 128 data rows a batch, as readV2Export batches them: batches of records waiting between stages survive
     // garbage collections (read-v2-export.ts, batchSize).
     { name: 'v1LabelsToDataRows', run: runStage(convert, 128) },
   ]
-  return { reader, transforms, convert }
+  return { reader, transforms, convert, httpStats: () => http?.stats, close: async () => http?.close() }
+}
+
+/**
+ * The HTTP frames resolver, made when the first label needs it: undici is loaded, and LABELBOX_API_KEY required,
+ * only for an export whose video labels point to their frames by URL (formats.md); an image export needs neither.
+ * The key is read from the environment only, never from an argument (it would show in `ps` and shell history).
+ */
+class LazyHttpFrames implements FramesResolver {
+  readonly #io: V1Io
+  readonly #concurrency: number
+  #resolver: Promise<HttpFramesResolver> | undefined
+  #made: HttpFramesResolver | undefined
+
+  constructor(io: V1Io, concurrency: number) {
+    this.#io = io
+    this.#concurrency = concurrency
+  }
+
+  get stats(): HttpFramesStats | undefined {
+    return this.#made?.stats
+  }
+
+  async *frames(label: V1Label, signal: AbortSignal): AsyncGenerator<V1Frame> {
+    const resolver = await this.#resolve(label)
+    yield* resolver.frames(label, signal)
+  }
+
+  async close(): Promise<void> {
+    await this.#made?.close()
+  }
+
+  #resolve(label: V1Label): Promise<HttpFramesResolver> {
+    this.#resolver ??= (async () => {
+      const apiKey = this.#io.env.LABELBOX_API_KEY
+      if (apiKey === undefined || apiKey === '') {
+        throw new InvalidOptionError(
+          'LABELBOX_API_KEY',
+          `label ${label.ID} has its video frames at a URL: set LABELBOX_API_KEY to fetch them, give --frames-dir, or --skip-frames`,
+        )
+      }
+      const { httpFramesResolver } = await import('@labelpipe/sources/http')
+      this.#made = httpFramesResolver({ apiKey, concurrency: this.#concurrency, onRetry: this.#io.onRetry })
+      return this.#made
+    })()
+    return this.#resolver
+  }
 }
 
 /**
@@ -46,12 +127,19 @@ export function formatV1Warnings(stats: V1ConvertStats): string[] {
     lines.push(`warning: labels of media types labelpipe does not map, converted with the generic mapping: ${list}`)
   }
   if (stats.videoLabelsWithoutFrames > 0) {
-    lines.push(
-      `warning: ${formatCount(stats.videoLabelsWithoutFrames)} video labels still point to a frames URL and were converted without frames (give --frames-dir)`,
-    )
+    lines.push(`warning: ${formatCount(stats.videoLabelsWithoutFrames)} video labels were converted without their frames (--skip-frames)`)
   }
   if (stats.duplicateFrameObjects > 0) {
     lines.push(`warning: ${formatCount(stats.duplicateFrameObjects)} features drawn twice in one frame: the last one of each was kept`)
   }
   return lines
+}
+
+/** The summary line of the frames fetched over HTTP, when any were. */
+export function formatHttpFrames(stats: HttpFramesStats | undefined): string[] {
+  if (stats === undefined || stats.requests === 0) return []
+  return [
+    `frames over HTTP: ${formatCount(stats.frames)} frames of ${formatCount(stats.labels)} labels (${formatCount(stats.skippedLabels)} skipped), ` +
+      `${formatCount(stats.requests)} requests, ${formatCount(stats.redirects)} redirects, ${formatCount(stats.retries)} retries`,
+  ]
 }
