@@ -4,3 +4,5 @@ export type { GeneratedV1Stats, GenerateV1Options, V1ExportStream } from './gene
 export { generateV1Export, writeV1Export } from './generate-v1-export.js'
 export type { GeneratedMedia, GeneratedStats, GenerateV2Options, V2ExportStream } from './generate-v2-export.js'
 export { generateV2Export, writeV2Export } from './generate-v2-export.js'
+export type { PostgresServer } from './postgres-server.js'
+export { startPostgresServer } from './postgres-server.js'

@@ -8,22 +8,28 @@
 // Baselines: fs read (I/O ceiling) and split2 + JSON.parse (parse ceiling); for `--media v1-image` (an Export v1
 // whose data rows are spread across the label array) fs read and the element scanner + JSON.parse (v1 ceiling).
 // Output: benchmarks/results/<name>.json and .md.
+import { execFile } from 'node:child_process'
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
+import { parseArgs, promisify } from 'node:util'
 import split2 from 'split2'
 import { writeV1Export } from './generate-v1-export.js'
 import { writeV2Export } from './generate-v2-export.js'
 import { type Measurement, measure } from './measure.js'
+import { ndjsonTablesToCsv, psqlCopyArgs } from './postgres-baseline.js'
+import { startPostgresServer } from './postgres-server.js'
+import { parseSize } from './sizes.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const bin = join(root, 'packages/cli/bin/labelpipe.js')
 const dist = dirname(fileURLToPath(import.meta.url))
+const runFile = promisify(execFile)
 
 const { values } = parseArgs({
   options: {
     quick: { type: 'boolean' },
+    'no-postgres': { type: 'boolean' },
     size: { type: 'string' },
     media: { type: 'string' },
     only: { type: 'string' },
@@ -31,8 +37,8 @@ const { values } = parseArgs({
   },
 })
 const media = values.media ?? 'image'
-if (media !== 'image' && media !== 'video' && media !== 'mixed' && media !== 'v1-image')
-  throw new Error(`--media takes image, video, mixed or v1-image, got ${media}`)
+if (media !== 'image' && media !== 'video' && media !== 'mixed' && media !== 'video-giant' && media !== 'v1-image')
+  throw new Error(`--media takes image, video, mixed, video-giant or v1-image, got ${media}`)
 const sizeText = values.size ?? (values.quick ? '100MB' : '1GB')
 const size = parseSize(sizeText)
 const only = values.only?.split(',')
@@ -46,6 +52,10 @@ interface CaseResult {
   readonly peakRssMiB: number
   readonly ratioToParse: number
   readonly ratioToRead: number
+  /** Postgres cases: table rows/s over those of psql \copy of the same rows as CSV (baseline_psql_copy). */
+  readonly ratioToCopy?: number
+  /** Parquet cases of a video export: wall time and peak RSS over DuckDB's (baseline_duckdb_frames). */
+  readonly vsDuckdb?: { readonly wall: number; readonly rss: number }
 }
 
 const v1 = media === 'v1-image'
@@ -56,6 +66,9 @@ if (!existsSync(input)) {
   // A v1 image label is ~0.69x the bytes of its v2 data row (measured: 1.46e9 v2 bytes -> 1.005e9 v1 bytes); the
   // reservoir of 100,000 labels scatters each data row's labels far apart, so grouping must sort and spill.
   if (v1) await writeV1Export(input, { seed: 1, media: 'image', targetBytes: Math.round(size / 0.688), spread: 100_000 })
+  // One data row, one video of ~790 bytes a frame (measured: 1.3M frames -> 1.03 GB): one line of `size` bytes.
+  else if (media === 'video-giant')
+    await writeV2Export(input, { seed: 1, media: 'video', dataRows: 1, framesPerVideo: Math.round(size / 790) })
   else await writeV2Export(input, { seed: 1, media, targetBytes: size })
 }
 const bytes = statSync(input).size
@@ -67,8 +80,9 @@ const results: CaseResult[] = []
 const rowCounts = new Map<string, number>()
 const mbps = (m: Measurement) => bytes / 1e6 / m.wallSeconds
 
-function record(name: string, goal: string, m: Measurement, rows: number | null) {
+function record(name: string, goal: string, m: Measurement, rows: number | null, copyRowsPerSecond?: number) {
   results.push({
+    ...(copyRowsPerSecond === undefined || rows === null ? {} : { ratioToCopy: round(rows / m.wallSeconds / copyRowsPerSecond) }),
     name,
     goal,
     wallSeconds: round(m.wallSeconds),
@@ -84,7 +98,10 @@ record('baseline_fs_read', 'I/O ceiling', read, null)
 if (v1) record('baseline_v1_element_scanner', 'v1 parse ceiling', parse, JSON.parse(parse.stdout).elements as number)
 else record('baseline_split2_json_parse', 'parse ceiling', parse, JSON.parse(parse.stdout).lines as number)
 if (v1) await runV1Cases()
-else await runV2Cases()
+else {
+  await runV2Cases()
+  await runPostgresCases()
+}
 
 rmSync(out, { recursive: true, force: true })
 const distinct = new Set(rowCounts.values())
@@ -98,16 +115,75 @@ writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(report, null, 
 const table = [
   `# ${name} (${(bytes / 1e6).toFixed(0)} MB, ${report.date}, Node ${process.version})`,
   '',
-  '| case | goal | wall s | MB/s | rows/s | peak RSS MiB | x parse | x read |',
-  '|---|---|---:|---:|---:|---:|---:|---:|',
+  '| case | goal | wall s | MB/s | rows/s | peak RSS MiB | x parse | x read | x psql copy | wall, RSS x DuckDB |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...results.map(
     (r) =>
-      `| ${r.name} | ${r.goal} | ${r.wallSeconds} | ${r.mbPerSecond} | ${r.rowsPerSecond ?? ''} | ${r.peakRssMiB} | ${r.ratioToParse} | ${r.ratioToRead} |`,
+      `| ${r.name} | ${r.goal} | ${r.wallSeconds} | ${r.mbPerSecond} | ${r.rowsPerSecond ?? ''} | ${r.peakRssMiB} | ${r.ratioToParse} | ${r.ratioToRead} | ${r.ratioToCopy ?? ''} | ${r.vsDuckdb === undefined ? '' : `${r.vsDuckdb.wall}, ${r.vsDuckdb.rss}`} |`,
   ),
   '',
 ].join('\n')
 writeFileSync(join(resultsDir, `${name}.md`), table)
 process.stdout.write(table)
+
+/**
+ * v2 -> Postgres (issue 6, 7): `labelpipe load --to postgres://` with 1 and 2 workers into a server started here
+ * (benchmarks/src/postgres-server.ts, or PG_URL), and the COPY ceiling: the same rows as CSV, \copy'd by psql
+ * into tables defined like labelpipe's. Goal: table rows/s >= 0.7x psql's, peak RSS < 300 MB.
+ */
+async function runPostgresCases(): Promise<void> {
+  const names = [`v2_${media}_to_postgres`, `v2_${media}_to_postgres_workers2`, 'baseline_psql_copy']
+  if (values['no-postgres'] === true || (only !== undefined && !names.some((n) => only.includes(n)))) return
+  const server = await startPostgresServer()
+  try {
+    const url = new URL(server.url)
+    // psql reads the password from the environment, so it is not on a command line.
+    process.env.PGPASSWORD = decodeURIComponent(url.password)
+    url.password = ''
+    const psql = server.bin !== undefined && existsSync(join(server.bin, 'psql')) ? join(server.bin, 'psql') : 'psql'
+    const csvSource = join(out, 'ndjson')
+    const csvDir = join(out, 'csv')
+    rmSync(out, { recursive: true, force: true })
+    mkdirSync(csvDir, { recursive: true })
+    process.stderr.write('preparing the CSV of baseline_psql_copy\n')
+    await measure(process.execPath, [bin, 'load', input, '--to', `ndjson:${csvSource}`, '--workers', '2', '-q'])
+    const csvRows = await ndjsonTablesToCsv(csvSource, csvDir)
+    rmSync(csvSource, { recursive: true, force: true })
+    const totalRows = [...csvRows.values()].reduce((a, b) => a + b, 0)
+    // The single-thread case first: its schema is the one the baseline's tables are made like.
+    process.stderr.write(`running ${names[0]}\n`)
+    const single = await measure(process.execPath, [bin, 'load', input, '--to', server.url, '--pg-schema', 'bench_one', '-q'])
+    process.stderr.write(`running ${names[1]}\n`)
+    const two = await measure(process.execPath, [
+      bin,
+      'load',
+      input,
+      '--to',
+      server.url,
+      '--pg-schema',
+      'bench_two',
+      '--workers',
+      '2',
+      '-q',
+    ])
+    process.stderr.write('running baseline_psql_copy\n')
+    const copy = await measure(psql, psqlCopyArgs(url.toString(), 'bench_one', 'bench_copy', csvDir, [...csvRows.keys()]))
+    const copyRowsPerSecond = totalRows / copy.wallSeconds
+    record('baseline_psql_copy', `COPY ceiling (${totalRows} rows as CSV)`, copy, totalRows)
+    const goal = '>= 0.7x psql \\copy rows/s, RSS < 300 MB'
+    record(names[0] as string, goal, single, totalRows, copyRowsPerSecond)
+    record(names[1] as string, goal, two, totalRows, copyRowsPerSecond)
+    rowCounts.set('postgres (CSV)', totalRows)
+    for (const schema of ['bench_one', 'bench_two', 'bench_copy']) {
+      const sum = [...csvRows.keys()].map((table) => `(SELECT count(*) FROM ${schema}.${table})`).join(' + ')
+      const { stdout } = await runFile(psql, [url.toString(), '-X', '-tA', '-c', `SELECT ${sum}`])
+      rowCounts.set(`postgres ${schema}`, Number(stdout.trim()))
+    }
+  } finally {
+    await server.stop()
+    rmSync(out, { recursive: true, force: true })
+  }
+}
 
 async function runV2Cases(): Promise<void> {
   // `_workers2`: `load --workers 2`, the export split by byte ranges across two worker threads (issue 7); peak RSS
@@ -125,6 +201,16 @@ async function runV2Cases(): Promise<void> {
     { name: `v2_${media}_to_ndjson`, goal: 'RSS < 300 MB', to: 'ndjson', engine: undefined, workers: 1 },
     { name: `v2_${media}_to_ndjson_workers2`, goal: 'RSS < 300 MB', to: 'ndjson', engine: undefined, workers: 2 },
   ] as const
+  // DuckDB's frame-level table: only exports with frames (video). Its row count must equal frame_objects'.
+  let duckdb: { m: Measurement; rows: number } | undefined
+  if (media.startsWith('video') && (only === undefined || only.includes('baseline_duckdb_frames'))) {
+    rmSync(out, { recursive: true, force: true })
+    mkdirSync(out, { recursive: true })
+    process.stderr.write('running baseline_duckdb_frames\n')
+    const m = await measure(process.execPath, [join(dist, 'baseline-duckdb.js'), input, join(out, 'frames.parquet')])
+    duckdb = { m, rows: JSON.parse(m.stdout).rows as number }
+    record('baseline_duckdb_frames', `typed read_json -> frame table -> Parquet (${duckdb.rows} rows)`, m, duckdb.rows)
+  }
   for (const c of cases) {
     if (only !== undefined && !only.includes(c.name)) continue
     rmSync(out, { recursive: true, force: true })
@@ -137,6 +223,12 @@ async function runV2Cases(): Promise<void> {
     const rows = Object.values(manifest.rows).reduce((a, b) => a + b, 0)
     rowCounts.set(c.name, rows)
     record(c.name, c.goal, m, rows)
+    if (duckdb !== undefined && c.to === 'parquet') {
+      if (manifest.rows.frame_objects !== duckdb.rows)
+        throw new Error(`${c.name}: ${manifest.rows.frame_objects} frame_objects rows, DuckDB ${duckdb.rows}`)
+      const vsDuckdb = { wall: round(m.wallSeconds / duckdb.m.wallSeconds), rss: round(m.peakRssBytes / duckdb.m.peakRssBytes) }
+      results[results.length - 1] = { ...(results.at(-1) as CaseResult), vsDuckdb }
+    }
   }
 }
 
@@ -194,11 +286,4 @@ async function dataRowIds(path: string): Promise<{ lines: number; distinctIds: n
 
 function round(n: number): number {
   return Math.round(n * 100) / 100
-}
-
-function parseSize(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(KB|MB|GB)$/i.exec(text)
-  if (match === null) throw new Error(`--size takes e.g. 100MB or 1GB, got ${text}`)
-  const unit = { KB: 1e3, MB: 1e6, GB: 1e9 }[(match[2] as string).toUpperCase() as 'KB' | 'MB' | 'GB']
-  return Math.round(Number(match[1]) * unit)
 }
