@@ -148,6 +148,33 @@ describe('labelpipe load --to postgres://', () => {
     expect(status.rows[0]?.status).toBe('failed')
   })
 
+  it('--incremental reads load_state: a re-run takes only what the overlap holds, a later change is taken', async () => {
+    const sample = join(repoRoot, 'examples/data/sample-v2.ndjson')
+    expect((await runCli(['load', sample, '--to', server.url, '--pg-schema', 'incr', '-q'])).code).toBe(0)
+    const before = await tableDigests(server.url, 'incr', ['data_rows', 'labels', 'objects'])
+    const again = await runCli(['load', sample, '--to', server.url, '--pg-schema', 'incr', '--incremental', '--overlap-minutes', '0'])
+    expect(again.code).toBe(0)
+    // With no overlap, nothing is newer than the cursors the first run left: every data row is dropped.
+    expect(again.stdout).toMatch(/filters: kept 0 data rows, dropped 60 \(incremental 60\)/)
+    expect(await tableDigests(server.url, 'incr', ['data_rows', 'labels', 'objects'])).toEqual(before)
+    const lines = (await readFile(sample, 'utf8')).split('\n').filter((line) => line !== '')
+    const changed = JSON.parse(lines[3] as string) as { data_row: { id: string; details: { last_activity_at: string } } }
+    changed.data_row.details.last_activity_at = '2030-06-01T00:00:00.000Z'
+    const next = join(dir, 'incremental-next.ndjson')
+    await writeFile(next, `${[JSON.stringify(changed), ...lines.filter((_, i) => i !== 3)].join('\n')}\n`)
+    const third = await runCli(['load', next, '--to', server.url, '--pg-schema', 'incr', '--incremental', '--overlap-minutes', '0'])
+    expect(third.code).toBe(0)
+    expect(third.stdout).toMatch(/filters: kept 1 data rows, dropped 59/)
+    const cursors = await withClient(server.url, (client) =>
+      client.query<{ v: Date }>(`SELECT max(cursor_value) AS v FROM incr.load_state WHERE cursor_name = 'last_activity_at'`),
+    )
+    expect(cursors.rows[0]?.v.toISOString()).toBe('2030-06-01T00:00:00.000Z')
+    const loaded = await withClient(server.url, (client) =>
+      client.query<{ t: Date }>(`SELECT last_activity_at AS t FROM incr.data_rows WHERE data_row_id = $1`, [changed.data_row.id]),
+    )
+    expect(loaded.rows[0]?.t.toISOString()).toBe('2030-06-01T00:00:00.000Z')
+  })
+
   it('examples/load-to-postgres loads the sample, and a re-run leaves the tables identical', async () => {
     const example = join(repoRoot, 'examples', 'dist', 'load-to-postgres.js')
     const env = { ...process.env, DATABASE_URL: server.url }

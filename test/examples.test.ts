@@ -47,6 +47,14 @@ describe('examples', () => {
     expect(lines.join('\n')).toContain('"frames":{"')
   })
 
+  it('filter-and-load keeps the Done data rows and writes no attachments', async () => {
+    const { stdout } = await run(process.execPath, [example('filter-and-load')], { cwd })
+    const kept = Number(/^kept (\d+) data rows, dropped (\d+)/.exec(stdout)?.[1])
+    expect(kept).toBeGreaterThan(0)
+    expect(kept).toBeLessThan(60)
+    expect(stdout).toContain(`${kept} data_rows and 0 attachments rows in out/example-filtered`)
+  })
+
   it('handle-errors dead-letters two lines, then shows a failure with its position', async () => {
     const { stdout } = await run(process.execPath, [example('handle-errors')], { cwd })
     expect(stdout).toContain('with maxErrors 2: 2 data rows loaded, 2 lines dead-lettered')

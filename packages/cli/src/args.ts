@@ -65,6 +65,82 @@ const workersSchema = z
   .transform((value) => (value === 'auto' ? availableParallelism() : Number(value)))
   .pipe(z.number().min(1, '--workers takes at least 1').max(maxWorkers, `--workers takes at most ${maxWorkers}`))
 
+/** `--filter key=value`: Labelbox's export filters (formats.md), parsed into filterDataRows' options. */
+export interface CliFilters {
+  lastActivityAt?: { from: string | null; to: string | null }
+  labelCreatedAt?: { from: string | null; to: string | null }
+  dataRowIds?: string[]
+  globalKeys?: string[]
+  projectIds?: string[]
+  batchIds?: string[]
+  workflowStatus?: string[]
+}
+
+const listFilters = {
+  data_row_ids: 'dataRowIds',
+  global_keys: 'globalKeys',
+  project_ids: 'projectIds',
+  batch_ids: 'batchIds',
+  workflow_status: 'workflowStatus',
+} as const
+const rangeFilters = { last_activity_at: 'lastActivityAt', label_created_at: 'labelCreatedAt' } as const
+// What a bare time would mean is the API user's time zone (formats.md): filterDataRows refuses it with the reason.
+const isoWithOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/
+
+const filtersSchema = z.array(z.string()).transform((values, ctx): CliFilters => {
+  const filters: CliFilters = {}
+  for (const value of values) {
+    const match = /^([a-z_]+)=(.*)$/.exec(value)
+    const key = match?.[1] as string
+    const text = match?.[2] as string
+    if (match === null || text === '') {
+      ctx.addIssue({ code: 'custom', message: `takes key=value, got ${JSON.stringify(value)}` })
+      return z.NEVER
+    }
+    if (key in listFilters) {
+      const field = listFilters[key as keyof typeof listFilters]
+      filters[field] = [...(filters[field] ?? []), ...text.split(',').filter((v) => v !== '')]
+    } else if (key in rangeFilters) {
+      const bounds = text.split('..')
+      const [from, to] = bounds.map((bound) => (bound === '' ? null : bound))
+      if (bounds.length !== 2 || (from == null && to == null)) {
+        ctx.addIssue({ code: 'custom', message: `${key} takes FROM..TO (either may be left out), got ${JSON.stringify(text)}` })
+        return z.NEVER
+      }
+      for (const bound of [from, to]) {
+        if (bound != null && !isoWithOffset.test(bound)) {
+          const hint = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$/.test(bound)
+            ? "has no time zone, and Labelbox reads such a time in the API user's time zone, which labelpipe cannot know; add an offset (Z, +02:00)"
+            : 'is not an ISO-8601 time with an offset (2024-01-31T23:00:00Z)'
+          ctx.addIssue({ code: 'custom', message: `${key}: ${JSON.stringify(bound)} ${hint}` })
+          return z.NEVER
+        }
+      }
+      filters[rangeFilters[key as keyof typeof rangeFilters]] = { from: from ?? null, to: to ?? null }
+    } else {
+      const known = [...Object.keys(rangeFilters), ...Object.keys(listFilters)].join(', ')
+      ctx.addIssue({ code: 'custom', message: `unknown filter ${JSON.stringify(key)}; filters: ${known}` })
+      return z.NEVER
+    }
+  }
+  return filters
+})
+
+const paramGroups = [
+  'attachments',
+  'metadata_fields',
+  'data_row_details',
+  'project_details',
+  'label_details',
+  'performance_details',
+  'interpolated_frames',
+] as const
+const paramList = (flag: string) =>
+  z
+    .array(z.string())
+    .transform((values) => values.flatMap((value) => value.split(',')).filter((value) => value !== ''))
+    .pipe(z.array(z.enum(paramGroups, { error: `${flag} takes ${paramGroups.join(', ')}` })))
+
 const common = {
   input: z.string({ error: 'missing <export>: a file path, or - for stdin' }).min(1),
   maxLineLength: count('--max-line-length').optional(),
@@ -111,6 +187,11 @@ export const configSchema = z.discriminatedUnion('command', [
       parquetEngine: z.enum(['parquet-wasm', 'parquetjs-lite']).default('parquet-wasm'),
       ndjsonGzip: z.boolean().default(false),
       interpolate: z.boolean().default(false),
+      filters: filtersSchema.default({}),
+      incremental: z.boolean().default(false),
+      overlapMinutes: count('--overlap-minutes').default(10),
+      include: paramList('--include').default([]),
+      exclude: paramList('--exclude').default([]),
       loadId: z.string().refine(isValidLoadId, '--load-id takes letters, digits, _ . - (at most 128)').optional(),
       workers: workersSchema.default(1),
       shard: shardSchema.optional(),
@@ -130,6 +211,14 @@ export const configSchema = z.discriminatedUnion('command', [
       message: 'a postgres:// target commits one run per load id, so it cannot take --shard; use --workers on one machine',
     })
     .refine((config) => !(config.skipFrames && config.framesDir !== undefined), framesChoice)
+    .refine((config) => !config.exclude.includes('interpolated_frames') || !config.interpolate, {
+      path: ['exclude'],
+      message: 'interpolated_frames contradicts --interpolate',
+    })
+    .refine((config) => !config.include.some((group) => config.exclude.includes(group)), {
+      path: ['include'],
+      message: 'names a group --exclude also names',
+    })
     .refine((config) => config.maxErrors === 0 || config.deadLetters !== undefined || fileTargets(config.to).length > 0, {
       path: ['deadLetters'],
       message: 'needed with --max-errors when no --to is a folder (the default file goes in the first folder)',
@@ -164,6 +253,11 @@ const optionSpecs = {
     'parquet-engine': { type: 'string' },
     'ndjson-gzip': { type: 'boolean' },
     interpolate: { type: 'boolean' },
+    filter: { type: 'string', multiple: true },
+    incremental: { type: 'boolean' },
+    'overlap-minutes': { type: 'string' },
+    include: { type: 'string', multiple: true },
+    exclude: { type: 'string', multiple: true },
     'max-errors': { type: 'string' },
     'dead-letters': { type: 'string' },
     'max-line-length': { type: 'string' },
@@ -241,6 +335,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     parquetEngine: v['parquet-engine'],
     ndjsonGzip: v['ndjson-gzip'],
     interpolate: v.interpolate,
+    filters: v.filter,
+    incremental: v.incremental,
+    overlapMinutes: v['overlap-minutes'],
+    include: v.include,
+    exclude: v.exclude,
     maxErrors: v['max-errors'],
     deadLetters: v['dead-letters'],
     loadId: v['load-id'],
@@ -302,6 +401,16 @@ Options:
 
   --ndjson-gzip               write .ndjson.gz
   --interpolate               fill video frames between key frames (boxes, points; rows flagged interpolated)
+  --filter <key>=<value>      keep only matching data rows (repeat: AND); Labelbox's export filters:
+                              last_activity_at=FROM..TO, label_created_at=FROM..TO (ISO-8601 with offset,
+                              either bound may be left out), data_row_ids=, global_keys=, project_ids=,
+                              batch_ids=, workflow_status= (comma-separated: any of them)
+  --incremental               load only data rows active since the cursor of the last run (Postgres load_state,
+                              or the folders' manifests), minus --overlap-minutes (default 10: Labelbox's
+                              replication lag); the commit advances the cursor
+  --exclude <group,...>       load as an export made without these params: attachments, metadata_fields,
+                              data_row_details, project_details, label_details, performance_details
+  --include <group,...>       interpolated_frames (same as --interpolate); the other groups are included
   --max-errors <n>            dead-letter up to n bad lines instead of failing (default 0)
   --dead-letters <file>       where bad lines go (default <first dir>/_dead_letters/<load_id>.ndjson)
   --max-line-length <bytes>   longest line accepted (default: no limit; lines over 8 MiB are streamed)

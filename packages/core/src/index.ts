@@ -94,4 +94,4 @@ export {
   v2Relationship,
 } from './schemas/v2-export.js'
 export type { Batch, RecordStage } from './stage.js'
-export { composeStages, defaultBatchSize, runStage } from './stage.js'
+export { composeStages, defaultBatchSize, runStage, runStagePerBatch } from './stage.js'

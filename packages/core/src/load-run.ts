@@ -27,6 +27,12 @@ export interface RunFacts {
   readonly inputBytes: number
   readonly deadLetters: number
   readonly startedAt: Date
+  /**
+   * The incremental cursor this run reached: per project id, the latest `data_row.details.last_activity_at` among
+   * the data rows it loaded (ISO-8601). File manifests record it (`cursors`) for `--incremental`; Postgres computes
+   * the same from its staging tables into `load_state`. Default: none.
+   */
+  readonly cursors?: Readonly<Record<string, string>> | undefined
 }
 
 /** A bad record set aside instead of failing the run (`maxErrors`). One NDJSON line of the dead-letter file. */

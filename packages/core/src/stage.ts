@@ -42,3 +42,25 @@ export function runStage<In, Out>(stage: RecordStage<In, Out>, batchSize = defau
     if (out.length > 0) yield out
   }
 }
+
+/**
+ * Runs a record stage batch for batch: each input batch gives one output batch (an empty one is skipped). For
+ * stages that keep, drop or replace records one for one (filters), so the batches stay as the source cut them:
+ * readV2Export cuts a batch at 1 MiB of line text, and re-batching 128 video data rows of ~250 KB each held
+ * ~600 MiB more at once on a 1 GB video export (measured: peak RSS 317 -> 872 MiB).
+ */
+export function runStagePerBatch<In, Out>(stage: RecordStage<In, Out>) {
+  return async function* runRecordStagePerBatch(batches: AsyncIterable<Batch<In>>): AsyncGenerator<Batch<Out>> {
+    for await (const batch of batches) {
+      const out: Located<Out>[] = []
+      for (const { value, at } of batch) {
+        try {
+          for (const record of stage(value, at)) out.push({ value: record, at })
+        } catch (cause) {
+          throw cause instanceof LabelpipeError ? cause : new TransformError(at, { cause })
+        }
+      }
+      if (out.length > 0) yield out
+    }
+  }
+}

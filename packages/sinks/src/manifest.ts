@@ -27,6 +27,8 @@ export interface LoadManifest {
   readonly input: string | null
   readonly input_bytes: number | null
   readonly dead_letters: number | null
+  /** Per project id, the latest data-row `last_activity_at` of the load (RunFacts.cursors); null when not given. */
+  readonly cursors: Readonly<Record<string, string>> | null
   readonly labelpipe_version: string
   readonly format: 'ndjson' | 'parquet'
   /** Every table, in schema order, with the rows this load wrote to it (0 when none, and then no file). */
@@ -68,6 +70,7 @@ export async function buildManifest(input: ManifestInput): Promise<LoadManifest>
     input: facts?.input ?? null,
     input_bytes: facts?.inputBytes ?? null,
     dead_letters: facts?.deadLetters ?? null,
+    cursors: facts?.cursors ?? null,
     labelpipe_version: await labelpipeVersion(),
     format: input.format,
     rows,

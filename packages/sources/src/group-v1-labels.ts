@@ -36,7 +36,7 @@ export interface GroupV1LabelsOptions {
   readonly assumeGrouped?: boolean
   /** Where the spill folder (`labelpipe-v1-group-*`) is made. Default `os.tmpdir()`. */
   readonly tempDir?: string
-  /** Groups per output batch. Default 128. */
+  /** Groups per output batch. Default 128; a batch is also cut at 1 MiB of label JSON (sorted path). */
   readonly batchSize?: number
 }
 
@@ -71,7 +71,13 @@ interface Entry {
   readonly id: string
   readonly label: V1Label
   readonly at: Position
+  /** Bytes of its spill line: what the batch cut counts. */
+  readonly bytes: number
 }
+
+// A batch of groups is also cut at this many bytes of label JSON, as readV2Export cuts its batches at 1 MiB of
+// line text: 128 groups of video labels with inlined frames (hundreds of KB each) would otherwise be live at once.
+const batchBytes = 1024 * 1024
 
 /**
  * Groups v1 labels by `DataRow ID`: v1 lists labels, and one data row's labels need not be adjacent
@@ -176,6 +182,7 @@ class LabelGrouper implements V1LabelGrouper {
     try {
       for (const run of runs) heads.push(await next(run))
       let out: Located<V1LabelGroup>[] = []
+      let outBytes = 0
       let current: { id: string; labels: V1Label[]; at: Position } | undefined
       for (;;) {
         // Smallest id; on a tie the earlier run, which holds the earlier labels (runs are spilled in array order).
@@ -187,15 +194,17 @@ class LabelGrouper implements V1LabelGrouper {
         if (min === -1) break
         const entry = heads[min] as Entry
         heads[min] = await next(runs[min] as AsyncIterator<Entry>)
+        outBytes += entry.bytes
         if (current !== undefined && current.id === entry.id) {
           current.labels.push(entry.label)
           continue
         }
         if (current !== undefined) out.push(this.#group(current.id, current.labels, current.at))
         current = { id: entry.id, labels: [entry.label], at: entry.at }
-        if (out.length >= this.#options.batchSize) {
+        if (out.length >= this.#options.batchSize || outBytes >= batchBytes) {
           yield out
           out = []
+          outBytes = entry.bytes
         }
       }
       if (current !== undefined) out.push(this.#group(current.id, current.labels, current.at))
@@ -253,7 +262,7 @@ type SpilledLine = [file: string, line: number, byteOffset: number, arrayIndex: 
 function fromSpillLine(text: string): Entry {
   const [file, line, byteOffset, arrayIndex, label] = JSON.parse(text) as SpilledLine
   const at: Position = arrayIndex === -1 ? { file, line, byteOffset } : { file, line, byteOffset, arrayIndex }
-  return { id: label['DataRow ID'], label, at }
+  return { id: label['DataRow ID'], label, at, bytes: text.length }
 }
 
 async function* readRun(path: string): AsyncGenerator<Entry> {

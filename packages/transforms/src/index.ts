@@ -1,3 +1,13 @@
+export type {
+  DataRowFilter,
+  ExcludableParam,
+  ExportFilters,
+  FilterDataRowsOptions,
+  FilterStats,
+  IncrementalCursors,
+  TimeRange,
+} from './export-filters.js'
+export { excludableParams, filterDataRows, filterTime } from './export-filters.js'
 export type { DataRowFlattener, FlattenOptions } from './flatten-data-rows.js'
 export { flattenDataRows } from './flatten-data-rows.js'
 export type { FlattenStats } from './flatten-stats.js'

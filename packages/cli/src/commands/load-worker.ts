@@ -1,10 +1,10 @@
 // A worker thread of a sharded load (sharded-load.ts): the load pipeline over one byte range of the export, its
 // part files sealed but not committed. It talks to the coordinator only through worker-messages.ts.
 import { parentPort, workerData } from 'node:worker_threads'
-import { type DeadLetter, fanOutSink, PipelineAbortedError, runPipeline, runStage, StageError } from '@labelpipe/core'
+import { type DeadLetter, fanOutSink, PipelineAbortedError, runPipeline, StageError } from '@labelpipe/core'
 import { readV2Export } from '@labelpipe/sources'
-import { flattenDataRows } from '@labelpipe/transforms'
 import { fileTargets } from '../args.js'
+import { dataRowStages } from './data-row-stages.js'
 import { createFileSink } from './load-sinks.js'
 import { type CoordinatorMessage, serializeError, type WorkerMessage, type WorkerResult, type WorkerTask } from './worker-messages.js'
 
@@ -36,7 +36,7 @@ try {
   port.off('message', onMessage)
 }
 
-async function loadRange({ config, loadId, range, seq, sharedErrorCount, memory }: WorkerTask): Promise<WorkerResult> {
+async function loadRange({ config, loadId, range, seq, sharedErrorCount, memory, cursors }: WorkerTask): Promise<WorkerResult> {
   const writeLetter = (letter: DeadLetter) =>
     new Promise<void>((resolve, reject) => {
       letterInFlight = { resolve, reject }
@@ -50,7 +50,7 @@ async function loadRange({ config, loadId, range, seq, sharedErrorCount, memory 
     ...(config.maxErrors > 0 ? { deadLetters: writeLetter } : {}),
     ...(config.maxLineLength === undefined ? {} : { maxLineLength: config.maxLineLength }),
   })
-  const flatten = flattenDataRows({ loadId, source: 'v2', interpolate: config.interpolate })
+  const { transforms, flatten, filter, filtering } = dataRowStages(config, loadId, 'v2', cursors)
   const fileSinks = fileTargets(config.to).map((target) =>
     createFileSink(target, config, loadId, undefined, {
       seq,
@@ -73,7 +73,7 @@ async function loadRange({ config, loadId, range, seq, sharedErrorCount, memory 
   )
   const progress = await runPipeline({
     source: reader,
-    transforms: [{ name: 'flattenDataRows', run: runStage(flatten) }],
+    transforms,
     sink: fanOutSink([...fileSinks, ...stagingSinks]),
     signal: controller.signal,
     onProgress: (p) => {
@@ -84,6 +84,8 @@ async function loadRange({ config, loadId, range, seq, sharedErrorCount, memory 
     parts: fileSinks.map((sink) => sink.sealedParts ?? []),
     // Plain data for structured clone: the stats object is a class instance with null-prototype records.
     flattenStats: JSON.parse(JSON.stringify(flatten.stats)),
+    filterStats: filtering ? JSON.parse(JSON.stringify(filter.stats)) : undefined,
+    cursors: filter.cursors(),
     deadLetters: reader.stats.deadLetters,
     progress,
   }

@@ -6,17 +6,18 @@ import {
   type PipelineProgress,
   type RunFacts,
   runPipeline,
-  runStage,
   type TableName,
 } from '@labelpipe/core'
 import { type DeadLetterFile, deadLetterFile } from '@labelpipe/sinks/ndjson'
 import { readV2Export } from '@labelpipe/sources'
 import type { HttpFramesStats } from '@labelpipe/sources/http'
-import { flattenDataRows, type V1ConvertStats } from '@labelpipe/transforms'
+import type { FilterStats, V1ConvertStats } from '@labelpipe/transforms'
 import { describeTarget, fileTargets, type LoadConfig } from '../args.js'
 import { formatBytes, formatCount, formatTable } from '../format.js'
 import type { CliIo } from '../io.js'
 import { ProgressReporter } from '../progress.js'
+import { readCursors } from './cursors.js'
+import { dataRowStages, formatFilterStats } from './data-row-stages.js'
 import { exportFormatOf } from './export-format.js'
 import { createSinks } from './load-sinks.js'
 import { loadSharded, shardRunName } from './sharded-load.js'
@@ -32,6 +33,7 @@ export interface LoadSummary {
   readonly deadLetterFile: string | undefined
   readonly v1Stats?: V1ConvertStats
   readonly httpFrames?: HttpFramesStats | undefined
+  readonly filterStats?: FilterStats | undefined
 }
 
 /** What one load run reports, in one thread or many. */
@@ -43,6 +45,8 @@ export interface LoadRun {
   readonly v1Stats?: V1ConvertStats
   /** An Export v1 input whose video frames were fetched over HTTP. */
   readonly httpFrames?: HttpFramesStats | undefined
+  /** With --filter or --exclude: data rows kept and dropped. */
+  readonly filterStats?: FilterStats | undefined
 }
 
 /**
@@ -63,7 +67,8 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
   try {
     const inputFormat = config.input === '-' ? 'v2' : ((await exportFormatOf(config.input)) ?? 'v2')
     if (inputFormat === 'v1') reporter.units = { records: 'labels', rows: 'table rows' }
-    const context = { loadId, startedAt, deadLetters, onProgress }
+    const cursors = config.incremental ? await readCursors(config.to, config.pgSchema) : undefined
+    const context = { loadId, startedAt, deadLetters, onProgress, cursors }
     let run: LoadRun
     if (inputFormat === 'v1') {
       if (config.workers !== 1 || config.shard !== undefined) {
@@ -84,6 +89,8 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
 
 /** What runLoad prepares for either way of loading. */
 export interface LoadContext {
+  /** With --incremental: the cursors of the previous runs (readCursors); else undefined. */
+  readonly cursors: Readonly<Record<string, string>> | undefined
   readonly loadId: string
   readonly startedAt: Date
   readonly deadLetters: DeadLetterFile | undefined
@@ -97,23 +104,29 @@ async function loadInOneThread(config: LoadConfig, io: CliIo, context: LoadConte
     ...(deadLetters === undefined ? {} : { deadLetters: deadLetters.write }),
     ...(config.maxLineLength === undefined ? {} : { maxLineLength: config.maxLineLength }),
   })
-  const flatten = flattenDataRows({ loadId, source: 'v2', interpolate: config.interpolate })
+  const { transforms, flatten, filter, filtering } = dataRowStages(config, loadId, 'v2', context.cursors)
   const describeRun = (): RunFacts => ({
     source: 'v2',
     input: config.input,
     inputBytes: reader.progress().bytesRead,
     deadLetters: reader.stats.deadLetters,
     startedAt,
+    cursors: filter.cursors(),
   })
   const sinks = await createSinks(config, loadId, describeRun)
   const progress = await runPipeline({
     source: reader,
-    transforms: [{ name: 'flattenDataRows', run: runStage(flatten) }],
+    transforms,
     sink: fanOutSink(sinks),
     signal: io.signal,
     onProgress: context.onProgress,
   })
-  return { progress, rowsByTable: flatten.stats.rowsByTable, deadLetters: reader.stats.deadLetters }
+  return {
+    progress,
+    rowsByTable: flatten.stats.rowsByTable,
+    deadLetters: reader.stats.deadLetters,
+    filterStats: filtering ? filter.stats : undefined,
+  }
 }
 
 /**
@@ -124,18 +137,19 @@ async function loadV1(config: LoadConfig, io: CliIo, context: LoadContext): Prom
   const { loadId, startedAt, deadLetters } = context
   const v1 = v1DataRows(config.input, config, deadLetters?.write, v1Io(io))
   const { reader, convert } = v1
-  const flatten = flattenDataRows({ loadId, source: 'v1', interpolate: config.interpolate })
+  const { transforms, flatten, filter, filtering } = dataRowStages(config, loadId, 'v1', context.cursors)
   const describeRun = (): RunFacts => ({
     source: 'v1',
     input: config.input,
     inputBytes: reader.progress().bytesRead,
     deadLetters: reader.stats.deadLetters,
     startedAt,
+    cursors: filter.cursors(),
   })
   try {
     const progress = await runPipeline({
       source: reader,
-      transforms: [...v1.transforms, { name: 'flattenDataRows', run: runStage(flatten) }],
+      transforms: [...v1.transforms, ...transforms],
       sink: fanOutSink(await createSinks(config, loadId, describeRun)),
       signal: io.signal,
       onProgress: context.onProgress,
@@ -146,6 +160,7 @@ async function loadV1(config: LoadConfig, io: CliIo, context: LoadContext): Prom
       deadLetters: reader.stats.deadLetters,
       v1Stats: convert.stats,
       httpFrames: v1.httpStats(),
+      filterStats: filtering ? filter.stats : undefined,
     }
   } finally {
     await v1.close()
@@ -167,6 +182,7 @@ export function formatLoadSummary(summary: LoadSummary, config: LoadConfig): str
         .map(([table, n]) => [table, formatCount(n)] as const),
     ),
   ]
+  lines.push(...formatFilterStats(summary.filterStats))
   if (summary.v1Stats !== undefined) lines.push(...formatV1Warnings(summary.v1Stats), ...formatHttpFrames(summary.httpFrames))
   if (summary.deadLetters > 0) lines.push(`${formatCount(summary.deadLetters)} bad lines dead-lettered to ${summary.deadLetterFile}`)
   return `${lines.join('\n')}\n`

@@ -26,6 +26,7 @@ import { type CommittedLoad, commitSealedParts, removeParts, type SealedPart } f
 import { type ByteRange, rangeableFileBytes, splitIntoRanges } from '@labelpipe/sources'
 import { fileTargets, type LoadConfig, type Shard } from '../args.js'
 import type { CliIo } from '../io.js'
+import { latestCursors } from './cursors.js'
 import type { LoadContext, LoadRun } from './load.js'
 import { sumCounts } from './sum-counts.js'
 import { type CoordinatorMessage, type WorkerMessage, type WorkerResult, type WorkerTask, WorkerThreadError } from './worker-messages.js'
@@ -110,7 +111,7 @@ export async function loadSharded(config: LoadConfig, io: CliIo, context: LoadCo
   const postgresLoads = await preparePostgresLoads(config, loadId)
   const runs = ranges.map((range, index) =>
     runWorker(
-      { config, loadId, range, seq: seqs[index] as number, sharedErrorCount, memory },
+      { config, loadId, range, seq: seqs[index] as number, sharedErrorCount, memory, cursors: context.cursors },
       `worker ${index + 1} of ${ranges.length} (bytes ${range.start}-${range.end})`,
       {
         progress: (progress) => {
@@ -156,7 +157,14 @@ export async function loadSharded(config: LoadConfig, io: CliIo, context: LoadCo
   const progress = aggregate(true)
   const flattenStats = sumCounts(finished.map((result) => result.flattenStats))
   const deadLetterCount = finished.reduce((sum, result) => sum + result.deadLetters, 0)
-  const facts: RunFacts = { source: 'v2', input: config.input, inputBytes: progress.bytesRead, deadLetters: deadLetterCount, startedAt }
+  const facts: RunFacts = {
+    source: 'v2',
+    input: config.input,
+    inputBytes: progress.bytesRead,
+    deadLetters: deadLetterCount,
+    startedAt,
+    cursors: latestCursors(finished.map((result) => result.cursors)),
+  }
   const manifestName = config.shard === undefined ? loadId : shardRunName(loadId, config.shard)
   const committed: CommittedLoad[] = []
   try {
@@ -176,7 +184,13 @@ export async function loadSharded(config: LoadConfig, io: CliIo, context: LoadCo
   // Elapsed time up to the commits' end, as a one-thread run reports it (its sinks commit inside the pipeline).
   const done = aggregate(true)
   context.onProgress(done)
-  return { progress: done, rowsByTable: flattenStats.rowsByTable, deadLetters: deadLetterCount }
+  const filtered = finished.flatMap((result) => (result.filterStats === undefined ? [] : [result.filterStats]))
+  return {
+    progress: done,
+    rowsByTable: flattenStats.rowsByTable,
+    deadLetters: deadLetterCount,
+    filterStats: filtered.length === 0 ? undefined : sumCounts(filtered),
+  }
 }
 
 type PostgresLoad = Awaited<ReturnType<typeof import('@labelpipe/sinks/postgres').preparePostgresLoad>>

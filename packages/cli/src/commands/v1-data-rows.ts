@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import { type DeadLetterSink, InvalidOptionError, type PipelineStage, runStage, type V1Frame, type V1Label } from '@labelpipe/core'
+import { type DeadLetterSink, InvalidOptionError, type PipelineStage, runStagePerBatch, type V1Frame, type V1Label } from '@labelpipe/core'
 import {
   type FramesResolver,
   framesDirResolver,
@@ -61,9 +61,8 @@ export function v1DataRows(input: string | Readable, config: V1Config, deadLette
   const transforms = [
     groupV1Labels({ memoryBudget: config.memoryBudgetMb * 1024 * 1024, assumeGrouped: config.assumeGrouped }),
     ...(frames === undefined ? [] : [resolveV1Frames(frames, { concurrency: config.framesConcurrency })]),
-    // 128 data rows a batch, as readV2Export batches them: batches of records waiting between stages survive
-    // garbage collections (read-v2-export.ts, batchSize).
-    { name: 'v1LabelsToDataRows', run: runStage(convert, 128) },
+    // One data row per group, batch for batch: groupV1Labels cuts its batches by size as readV2Export does.
+    { name: 'v1LabelsToDataRows', run: runStagePerBatch(convert) },
   ]
   return { reader, transforms, convert, httpStats: () => http?.stats, close: async () => http?.close() }
 }

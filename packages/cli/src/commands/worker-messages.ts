@@ -9,7 +9,7 @@ import {
 } from '@labelpipe/core'
 import type { SealedPart } from '@labelpipe/sinks/ndjson'
 import type { ByteRange } from '@labelpipe/sources'
-import type { FlattenStats } from '@labelpipe/transforms'
+import type { FilterStats, FlattenStats } from '@labelpipe/transforms'
 import type { LoadConfig } from '../args.js'
 
 // The protocol between the coordinator of a sharded load (sharded-load.ts) and its worker threads
@@ -24,6 +24,8 @@ export interface WorkerTask {
   readonly seq: number
   /** Dead letters of the whole run, counted across workers (element 0), so --max-errors is global. */
   readonly sharedErrorCount: Int32Array
+  /** With --incremental: the cursors of the previous runs, per project id. */
+  readonly cursors: Readonly<Record<string, string>> | undefined
   /** Source batch size and Parquet buffers, smaller than a lone process's (see sharded-load.ts). */
   readonly memory: {
     readonly batchSize: number
@@ -39,6 +41,10 @@ export interface WorkerResult {
   /** Per `--to` target, in order: the sealed part files. */
   readonly parts: readonly (readonly SealedPart[])[]
   readonly flattenStats: FlattenStats
+  /** With --filter, --exclude or --incremental. */
+  readonly filterStats: FilterStats | undefined
+  /** The cursors this worker's data rows reached, per project id (ISO-8601). */
+  readonly cursors: Readonly<Record<string, string>>
   readonly deadLetters: number
   readonly progress: PipelineProgress
 }

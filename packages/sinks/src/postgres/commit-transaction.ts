@@ -70,7 +70,9 @@ type Run = (what: string, sql: string, values?: unknown[]) => Promise<unknown>
 /**
  * Deletes every target row of the merge units present in the run: data rows (data-row tables), (project_id,
  * data_row_id) pairs (project tables and, through labels, every label table), and, so that no key of the run
- * can collide, every label the run carries by id. A v1 label without project id falls back to (project_name,
+ * can collide, every label the run carries by id. The run's labels are those of its `labels` staging table:
+ * flattenDataRows writes a labels row for every label whose rows it writes to any label table, so a union over
+ * every label table (millions of frame_objects rows on a video export) would find no other id. A v1 label without project id falls back to (project_name,
  * data_row_id), as schema.md says.
  */
 async function deleteMergeUnits(run: Run, target: (table: string) => string, stage: (table: TableName) => string): Promise<void> {
@@ -91,7 +93,7 @@ async function deleteMergeUnits(run: Run, target: (table: string) => string, sta
       SELECT t.label_id FROM ${target('labels')} t JOIN lp_project_units u ON t.project_id = u.project_id AND t.data_row_id = u.data_row_id
       UNION SELECT t.label_id FROM ${target('labels')} t JOIN ${stage('labels')} s
         ON s.project_id IS NULL AND t.project_id IS NULL AND t.project_name = s.project_name AND t.data_row_id = s.data_row_id
-      UNION ${union(labelTables, 'label_id')}`,
+      UNION SELECT label_id FROM ${stage('labels')}`,
   )
   await run('analyze the units', 'ANALYZE lp_data_row_units, lp_project_units, lp_labels')
   for (const table of dataRowTables) {

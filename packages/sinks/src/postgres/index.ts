@@ -1,4 +1,5 @@
 export type { TableCounts } from './commit-transaction.js'
+export { readLoadCursors } from './load-cursors.js'
 export { PostgresSinkError } from './pg-session.js'
 export type { PostgresLoad, PostgresLoadResult } from './postgres-load.js'
 export { preparePostgresLoad } from './postgres-load.js'
@@ -8,6 +9,7 @@ export type {
   PostgresSinkOptions,
   PostgresStagingSinkOptions,
   PostgresTargetOptions,
+  ReadLoadCursorsOptions,
 } from './postgres-options.js'
 export type { PostgresSink } from './postgres-sink.js'
 export { postgresSink } from './postgres-sink.js'

@@ -26,7 +26,7 @@ export interface PgTarget {
   failure(what: string, cause: unknown): PostgresSinkError
 }
 
-export function pgTarget(options: ParsedTargetOptions): PgTarget {
+export function pgTarget(options: Pick<ParsedTargetOptions, 'connectionString' | 'pool' | 'connectTimeoutMs'>): PgTarget {
   const { connectionString, pool, connectTimeoutMs } = options
   const secrets = connectionString === undefined ? poolSecrets(pool) : urlSecrets(connectionString)
   const label = connectionString === undefined ? poolLabel(pool) : urlLabel(connectionString)

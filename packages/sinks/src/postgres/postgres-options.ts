@@ -136,6 +136,29 @@ export const postgresStagingSinkOptions = optionsSchema({
   highWaterMark: integerOption(4, 1, 1_000_000),
 }).superRefine(exactlyOneConnection)
 
+/** Options of `readLoadCursors`: where the cursors are, and whose. */
+export interface ReadLoadCursorsOptions {
+  /** As PostgresTargetOptions.connectionString: exactly one of it and `pool`. */
+  readonly connectionString?: string
+  readonly pool?: Pool
+  /** Default `'labelbox'`. */
+  readonly schema?: string
+  /** The `load_state.pipeline` to read. Default `'default'`. */
+  readonly pipeline?: string
+  /** Default 10,000 ms; 0 waits forever. */
+  readonly connectTimeoutMs?: number
+}
+
+export const readLoadCursorsOptions = optionsSchema({
+  connectionString,
+  pool,
+  schema: schemaName,
+  pipeline: pipelineName,
+  connectTimeoutMs: targetShape.connectTimeoutMs,
+}).superRefine(exactlyOneConnection)
+const cursorOptionsAgree: SameShape<z.input<typeof readLoadCursorsOptions>, ReadLoadCursorsOptions> = true
+void cursorOptionsAgree
+
 /** Options as parsed: defaults applied, frozen. */
 export type ParsedTargetOptions = Readonly<z.output<ReturnType<typeof optionsSchema<typeof targetShape>>>>
 export type ParsedLoadOptions = Readonly<z.output<typeof postgresLoadOptions>>

@@ -1,0 +1,31 @@
+// Labelbox's export filters and params applied while loading: keep the data rows whose workflow status is Done
+// and that were active in 2023 or later, leave attachments out, and write NDJSON.
+// Run: node examples/dist/filter-and-load.js [export.ndjson] [out-dir]
+import { newLoadId, runPipeline, runStage, runStagePerBatch } from '@labelpipe/core'
+import { ndjsonSink } from '@labelpipe/sinks/ndjson'
+import { readV2Export } from '@labelpipe/sources'
+import { filterDataRows, flattenDataRows } from '@labelpipe/transforms'
+
+const input = process.argv[2] ?? new URL('../data/sample-v2.ndjson', import.meta.url).pathname
+const dir = process.argv[3] ?? 'out/example-filtered'
+const loadId = newLoadId()
+
+const filter = filterDataRows({
+  // Times need an offset: Labelbox reads a bare date-time in the API user's time zone.
+  filters: { workflowStatus: ['Done'], lastActivityAt: { from: '2023-01-01T00:00:00Z' } },
+  exclude: ['attachments'],
+})
+const flatten = flattenDataRows({ loadId, source: 'v2' })
+await runPipeline({
+  source: readV2Export(input),
+  transforms: [
+    // One output batch per input batch: readV2Export cuts batches by size, keep them so.
+    { name: 'filterDataRows', run: runStagePerBatch(filter) },
+    { name: 'flattenDataRows', run: runStage(flatten) },
+  ],
+  sink: ndjsonSink({ dir, loadId }),
+  signal: AbortSignal.timeout(60_000),
+})
+console.log(`kept ${filter.stats.kept} data rows, dropped ${filter.stats.dropped} (${JSON.stringify(filter.stats.droppedBy)})`)
+console.log(`cursors reached: ${JSON.stringify(filter.cursors())}`)
+console.log(`${flatten.stats.rowsByTable.data_rows} data_rows and ${flatten.stats.rowsByTable.attachments} attachments rows in ${dir}`)

@@ -1,0 +1,49 @@
+import { type PipelineStage, runStage, runStagePerBatch } from '@labelpipe/core'
+import { type DataRowFilter, type DataRowFlattener, type FilterStats, filterDataRows, flattenDataRows } from '@labelpipe/transforms'
+import type { LoadConfig } from '../args.js'
+import { formatCount } from '../format.js'
+
+/** The stages every load runs on v2 data rows: filterDataRows (--filter, --exclude, --incremental), then flattenDataRows. */
+export interface DataRowStages {
+  readonly transforms: readonly PipelineStage<never, unknown>[]
+  readonly flatten: DataRowFlattener
+  /** Always there: besides filtering, it records the cursors the run reaches (RunFacts.cursors). */
+  readonly filter: DataRowFilter
+  /** True when --filter, --exclude or --incremental was given: the summary reports the filter's counts. */
+  readonly filtering: boolean
+}
+
+/**
+ * v2 data rows -> filterDataRows -> flattenDataRows, as `load` runs them in one thread or in each worker.
+ * `cursors`: with --incremental, those the previous runs reached (readCursors), per project id.
+ */
+export function dataRowStages(
+  config: Pick<LoadConfig, 'filters' | 'include' | 'exclude' | 'interpolate' | 'overlapMinutes'>,
+  loadId: string,
+  source: 'v1' | 'v2',
+  cursors: Readonly<Record<string, string>> | undefined,
+): DataRowStages {
+  const exclude = config.exclude.filter((group) => group !== 'interpolated_frames')
+  const incremental = cursors === undefined ? undefined : { cursors, overlapMs: config.overlapMinutes * 60_000 }
+  const filter = filterDataRows({ filters: config.filters, exclude, incremental })
+  const filtering = Object.keys(config.filters).length > 0 || exclude.length > 0 || incremental !== undefined
+  // interpolated_frames is the export param that materializes frames between key frames: --interpolate here.
+  const interpolate = config.interpolate || config.include.includes('interpolated_frames')
+  const flatten = flattenDataRows({ loadId, source, interpolate })
+  const transforms = [
+    // Batch for batch: the reader's batches are cut by size, and a video data row can be hundreds of KB.
+    { name: 'filterDataRows', run: runStagePerBatch(filter) },
+    { name: 'flattenDataRows', run: runStage(flatten) },
+  ]
+  return { transforms, flatten, filter, filtering }
+}
+
+/** The summary line of the filters: data rows kept and dropped, by the filter that dropped them. */
+export function formatFilterStats(stats: FilterStats | undefined): string[] {
+  if (stats === undefined) return []
+  const reasons = Object.entries(stats.droppedBy).map(([filter, n]) => `${filter} ${formatCount(n)}`)
+  const removed = stats.projectsRemoved > 0 ? `; ${formatCount(stats.projectsRemoved)} projects of kept data rows left out` : ''
+  return [
+    `filters: kept ${formatCount(stats.kept)} data rows, dropped ${formatCount(stats.dropped)}${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}${removed}`,
+  ]
+}
