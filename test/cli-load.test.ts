@@ -128,9 +128,28 @@ describe('labelpipe load', () => {
     run.child.kill('SIGINT')
     const result = await run.done
     expect(result.code).toBe(130)
-    expect(result.stderr).toContain('stopped by SIGINT; nothing was committed')
+    expect(result.stderr).toMatch(
+      /stopped by SIGINT( after [\d,]+ data rows \([\d.]+ [KMG]?i?B read\) in [\d.]+ s)?; nothing was committed, temp files removed/,
+    )
     expect(await listFiles(out)).toEqual([])
     expect(await listFiles(`${out}-pq`)).toEqual([])
+  })
+
+  it('stops on SIGTERM with exit code 143 and a summary of how far it got, committing nothing', async () => {
+    const out = join(dir, 'term')
+    const run = startCli(['load', '-', '--to', `ndjson:${out}`])
+    const row = '{"data_row":{"id":"ckx0000000000000000000001","row_data":"https://example.com/a.jpg"}}\n'
+    run.child.stdin?.write(row.repeat(5000))
+    while (!(await listFiles(out)).some((f) => f.includes('/_part-'))) await new Promise((r) => setTimeout(r, 20))
+    // Past the first progress report (every 250 ms), so the summary has counts.
+    await new Promise((r) => setTimeout(r, 400))
+    run.child.kill('SIGTERM')
+    const result = await run.done
+    expect(result.code).toBe(143)
+    expect(result.stderr).toMatch(
+      /stopped by SIGTERM after [\d,]+ data rows \([\d.]+ [KM]iB read\) in [\d.]+ s; nothing was committed, temp files removed/,
+    )
+    expect(await listFiles(out)).toEqual([])
   })
 
   it('reads stdin and gzip, decided by content', async () => {

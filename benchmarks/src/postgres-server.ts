@@ -23,12 +23,17 @@ export interface PostgresServer {
   urlWith(change: { readonly password?: string; readonly database?: string }): string
   /** Stops the server and removes its folder; a no-op for PG_URL. */
   stop(): Promise<void>
+  /**
+   * Kills the server at once (`pg_ctl stop -m immediate`: every backend dies mid-statement, as in a crash) and starts
+   * it again with the same settings, for fault tests. Undefined for PG_URL, which is not ours to restart.
+   */
+  readonly restart: (() => Promise<void>) | undefined
 }
 
 export async function startPostgresServer(): Promise<PostgresServer> {
   const given = process.env.PG_URL
   if (given !== undefined && given !== '')
-    return { url: given, bin: undefined, urlWith: (change) => withChange(given, change), stop: async () => undefined }
+    return { url: given, bin: undefined, urlWith: (change) => withChange(given, change), stop: async () => undefined, restart: undefined }
 
   const bin = await findPostgresBin()
   const root = await mkdtemp(join(tmpdir(), 'labelpipe-pg-'))
@@ -46,6 +51,16 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   }
   await chmod(root, 0o700)
   const port = await freePort()
+  const settings = [
+    '-c fsync=off',
+    '-c synchronous_commit=off',
+    '-c full_page_writes=off',
+    `-c listen_addresses=127.0.0.1`,
+    `-p ${port}`,
+    `-k ${root}`,
+  ]
+  const startServer = () =>
+    runAs(join(bin, 'pg_ctl'), ['-D', data, '-l', join(root, 'server.log'), '-o', settings.join(' '), '-w', '-t', '60', 'start'])
   try {
     await runAs(join(bin, 'initdb'), [
       '-D',
@@ -60,15 +75,7 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       '--auth-local=trust',
       '--auth-host=scram-sha-256',
     ])
-    const settings = [
-      '-c fsync=off',
-      '-c synchronous_commit=off',
-      '-c full_page_writes=off',
-      `-c listen_addresses=127.0.0.1`,
-      `-p ${port}`,
-      `-k ${root}`,
-    ]
-    await runAs(join(bin, 'pg_ctl'), ['-D', data, '-l', join(root, 'server.log'), '-o', settings.join(' '), '-w', '-t', '60', 'start'])
+    await startServer()
   } catch (error) {
     await rm(root, { recursive: true, force: true })
     throw new Error(`could not start PostgreSQL from ${bin}: ${(error as Error).message}`)
@@ -81,6 +88,10 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     async stop() {
       await runAs(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined)
       await rm(root, { recursive: true, force: true })
+    },
+    async restart() {
+      await runAs(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'])
+      await startServer()
     },
   }
 }

@@ -5,6 +5,7 @@ import { formatConvertSummary, runConvert } from './commands/convert.js'
 import { formatInspectReport, runInspect } from './commands/inspect.js'
 import { formatLoadSummary, runLoad } from './commands/load.js'
 import { type CliIo, exitCodes } from './io.js'
+import { StoppedRun } from './progress.js'
 
 export type { CliIo } from './io.js'
 export { exitCodes } from './io.js'
@@ -42,7 +43,8 @@ async function run(config: CliConfig, io: CliIo): Promise<number> {
     return exitCodes.ok
   } catch (error) {
     if (io.signal.aborted) {
-      io.stderr.write(`labelpipe: stopped by ${String(io.signal.reason)}; nothing was committed\n`)
+      const got = error instanceof StoppedRun ? error.describe() : ''
+      io.stderr.write(`labelpipe: stopped by ${String(io.signal.reason)}${got}; nothing was committed, temp files removed\n`)
       return io.signal.reason === 'SIGTERM' ? exitCodes.terminated : exitCodes.interrupted
     }
     io.stderr.write(`labelpipe: ${describeFailure(error, config.verbose)}\n`)

@@ -5,7 +5,7 @@ import type { V1ConvertStats } from '@labelpipe/transforms'
 import type { ConvertConfig } from '../args.js'
 import { formatBytes, formatCount } from '../format.js'
 import type { CliIo } from '../io.js'
-import { ProgressReporter } from '../progress.js'
+import { ProgressReporter, StoppedRun } from '../progress.js'
 import { formatHttpFrames, formatV1Warnings, v1DataRows, v1Io } from './v1-data-rows.js'
 
 export interface ConvertSummary {
@@ -50,6 +50,8 @@ export async function runConvert(config: ConvertConfig, io: CliIo): Promise<Conv
     } finally {
       await v1.close()
     }
+  } catch (error) {
+    throw io.signal.aborted ? new StoppedRun(reporter.last, reporter.units, error) : error
   } finally {
     reporter.clear()
     await deadLetters?.close()

@@ -15,7 +15,7 @@ import type { FilterStats, V1ConvertStats } from '@labelpipe/transforms'
 import { describeTarget, fileTargets, type LoadConfig } from '../args.js'
 import { formatBytes, formatCount, formatTable } from '../format.js'
 import type { CliIo } from '../io.js'
-import { ProgressReporter } from '../progress.js'
+import { ProgressReporter, StoppedRun } from '../progress.js'
 import { readCursors } from './cursors.js'
 import { dataRowStages, formatFilterStats } from './data-row-stages.js'
 import { exportFormatOf } from './export-format.js'
@@ -81,6 +81,8 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
     } else if (config.workers === 1 && config.shard === undefined) run = await loadInOneThread(config, io, context)
     else run = await loadSharded(config, io, context)
     return { loadId, inputFormat, ...run, deadLetterFile: run.deadLetters > 0 ? deadLetterPath : undefined }
+  } catch (error) {
+    throw io.signal.aborted ? new StoppedRun(reporter.last, reporter.units, error) : error
   } finally {
     reporter.clear()
     await deadLetters?.close()

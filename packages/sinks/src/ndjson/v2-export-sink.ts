@@ -81,14 +81,22 @@ class FileExportSink extends ExportSink {
   readonly #temp: string
   // Writes chain on the open: lines keep their order, and the first write waits for the file.
   #chain: Promise<FileHandle | undefined>
+  /** The temp file while it exists: set once opened, cleared once renamed (or removed). */
+  #opened: FileHandle | undefined
 
   constructor(path: string) {
     super()
     this.#path = path
     this.#temp = join(dirname(path), `.${basename(path)}.${process.pid}-${Date.now()}.tmp`)
-    this.#chain = open(this.#temp, 'wx').catch((cause: unknown) => {
-      throw new SinkError(`cannot create ${this.#temp} to write ${path}: ${messageOf(cause)}`, { cause })
-    })
+    this.#chain = open(this.#temp, 'wx').then(
+      (handle) => {
+        this.#opened = handle
+        return handle
+      },
+      (cause: unknown) => {
+        throw new SinkError(`cannot create ${this.#temp} to write ${path}: ${messageOf(cause)}`, { cause })
+      },
+    )
     // A failed open is reported by the first write or by _final; this keeps it from being an unhandled rejection.
     this.#chain.catch(() => {})
   }
@@ -114,16 +122,19 @@ class FileExportSink extends ExportSink {
       await handle.sync()
       await handle.close()
       await rename(this.#temp, this.#path)
-      this.#chain = Promise.resolve(undefined)
+      this.#opened = undefined
     } catch (cause) {
       throw new SinkError(`cannot finish ${this.#path}: ${messageOf(cause)}`, { cause })
     }
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // A failed write (a full disk) leaves #chain rejected: the handle is taken from #opened, not from the chain.
     const discard = async () => {
-      const handle = await this.#chain.catch(() => undefined)
+      await this.#chain.catch(() => undefined)
+      const handle = this.#opened
       if (handle === undefined) return
+      this.#opened = undefined
       await handle.close().catch(() => {})
       await unlink(this.#temp).catch(() => {})
     }
