@@ -3,11 +3,12 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type GeneratedStats, writeV2Export } from '@labelpipe/benchmarks'
-import { type TableName, tableNames } from '@labelpipe/core'
+import { writeV2Export } from '@labelpipe/benchmarks'
+import { tableNames } from '@labelpipe/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runCli, startCli } from './support/cli.js'
 import { listFiles, readNdjson, readParquetRows } from './support/files.js'
+import { expectedRows } from './support/generated.js'
 
 let dir: string
 beforeEach(async () => {
@@ -18,18 +19,6 @@ afterEach(async () => {
 })
 
 const sharedV1Fixtures = new URL('../../shared/fixtures/labelbox/v1/', import.meta.url)
-/**
- * Rows each table should get from a generated export: the generator counts video/DICOM tracks (one `objects`
- * row each) and classifications inside frames apart from its per-table counts.
- */
-function expectedRows(stats: GeneratedStats): Record<TableName, number> {
-  return {
-    ...stats.tables,
-    objects: stats.tables.objects + stats.tracks,
-    classifications: stats.tables.classifications + stats.frameClassifications,
-  }
-}
-
 async function manifestOf(root: string) {
   const [name, ...more] = await readdir(join(root, '_manifests'))
   expect(more).toEqual([])

@@ -33,3 +33,33 @@ export function tablesOf(records: readonly V2DataRow[], source: 'v1' | 'v2'): Ma
   }
   return tables
 }
+
+/** Columns and tables Export v1 cannot carry (formats.md "Export v1": no dataset id, data row dates, attachments, project details, label kind or version). */
+const v1Lacks: Record<string, readonly string[]> = {
+  data_rows: ['dataset_id', 'created_at', 'updated_at', 'last_activity_at', 'created_by'],
+  project_data_rows: ['batch_id', 'batch_name', 'priority', 'workflow_status', 'task_name', 'consensus_expected_label_count'],
+  labels: ['label_kind', 'version', 'seconds_to_review'],
+}
+
+export function withoutWhatV1Lacks(tables: Map<string, Record<string, unknown>[]>): Map<string, Record<string, unknown>[]> {
+  const out = new Map<string, Record<string, unknown>[]>()
+  for (const [table, rows] of tables) {
+    if (table === 'attachments' || table === 'workflow_history') continue
+    const lacks = v1Lacks[table] ?? []
+    out.set(
+      table,
+      rows.map((row) => ({ ...row, ...Object.fromEntries(lacks.map((column) => [column, null])) })),
+    )
+  }
+  return out
+}
+
+/** v1 lists labels: a data row's place in a project without a label of it, or a data row with none, is not in it (formats.md). */
+export function labelledOnly(row: V2DataRow): V2DataRow[] {
+  const projects = Object.entries(row.projects ?? {}).filter(([, project]) => (project.labels?.length ?? 0) > 0)
+  return projects.length === 0 ? [] : [{ ...row, projects: Object.fromEntries(projects) }]
+}
+
+export function sorted(rows: readonly Record<string, unknown>[]): string[] {
+  return rows.map((row) => JSON.stringify(row)).sort()
+}
