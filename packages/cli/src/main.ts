@@ -43,7 +43,7 @@ async function run(config: CliConfig, io: CliIo): Promise<number> {
     return exitCodes.ok
   } catch (error) {
     if (io.signal.aborted) {
-      const got = error instanceof StoppedRun ? error.describe() : ''
+      const got = error instanceof StoppedRun ? error.howFar : ''
       io.stderr.write(`labelpipe: stopped by ${String(io.signal.reason)}${got}; nothing was committed, temp files removed\n`)
       return io.signal.reason === 'SIGTERM' ? exitCodes.terminated : exitCodes.interrupted
     }

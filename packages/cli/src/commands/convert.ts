@@ -51,7 +51,7 @@ export async function runConvert(config: ConvertConfig, io: CliIo): Promise<Conv
       await v1.close()
     }
   } catch (error) {
-    throw io.signal.aborted ? new StoppedRun(reporter.last, reporter.units, error) : error
+    throw io.signal.aborted ? new StoppedRun(reporter.howFar(), error) : error
   } finally {
     reporter.clear()
     await deadLetters?.close()

@@ -82,7 +82,7 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
     else run = await loadSharded(config, io, context)
     return { loadId, inputFormat, ...run, deadLetterFile: run.deadLetters > 0 ? deadLetterPath : undefined }
   } catch (error) {
-    throw io.signal.aborted ? new StoppedRun(reporter.last, reporter.units, error) : error
+    throw io.signal.aborted ? new StoppedRun(reporter.howFar(), error) : error
   } finally {
     reporter.clear()
     await deadLetters?.close()
