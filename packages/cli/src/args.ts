@@ -22,6 +22,16 @@ const targetSchema = z.string().transform((value, ctx): Target => {
   return { kind: match[1] as FileTarget['kind'], dir: match[2] as string }
 })
 
+// `webhook --to`: the same target syntax, PostgreSQL only.
+const webhookTargetSchema = z
+  .string({ error: 'webhook needs --to postgres://<url>' })
+  .pipe(targetSchema)
+  .transform((target, ctx): PostgresTarget => {
+    if (target.kind === 'postgres') return target
+    ctx.addIssue({ code: 'custom', message: 'webhook loads into PostgreSQL only: --to postgres://… (or postgresql://…)' })
+    return z.NEVER
+  })
+
 /** The targets that write files. */
 export function fileTargets(targets: readonly Target[]): FileTarget[] {
   return targets.filter((target): target is FileTarget => target.kind !== 'postgres')
@@ -236,6 +246,31 @@ export const configSchema = z.discriminatedUnion('command', [
       message: 'needed with --max-errors when --out is - (the default file is <out>.dead-letters.ndjson)',
     }),
   z.object({
+    command: z.literal('webhook'),
+    to: webhookTargetSchema,
+    secretEnv: z
+      .string({ error: 'webhook needs --secret-env <NAME>: the environment variable that holds the webhook secret' })
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, '--secret-env takes the name of an environment variable, not the secret'),
+    port: count('--port').pipe(z.number().max(65_535, '--port takes 0 to 65535')).default(3001),
+    host: z.string().min(1).default('127.0.0.1'),
+    path: z
+      .string()
+      .regex(/^\/[^\s?#]*$/, '--path takes a URL path starting with /')
+      .default('/'),
+    pgSchema: z.string().min(1).optional(),
+    maxBodyMb: count('--max-body-mb')
+      .pipe(z.number().min(1, '--max-body-mb takes at least 1').max(1024, '--max-body-mb takes at most 1024'))
+      .default(10),
+    queueSize: count('--queue-size')
+      .pipe(z.number().min(1, '--queue-size takes at least 1').max(1_000_000, '--queue-size takes at most 1000000'))
+      .default(1000),
+    batchSize: count('--batch-size')
+      .pipe(z.number().min(1, '--batch-size takes at least 1').max(100_000, '--batch-size takes at most 100000'))
+      .default(200),
+    quiet: z.boolean().default(false),
+    verbose: z.boolean().default(false),
+  }),
+  z.object({
     command: z.literal('inspect'),
     ...common,
     json: z.boolean().default(false),
@@ -245,6 +280,7 @@ export const configSchema = z.discriminatedUnion('command', [
 export type CliConfig = z.infer<typeof configSchema>
 export type LoadConfig = Extract<CliConfig, { command: 'load' }>
 export type ConvertConfig = Extract<CliConfig, { command: 'convert' }>
+export type WebhookConfig = Extract<CliConfig, { command: 'webhook' }>
 export type InspectConfig = Extract<CliConfig, { command: 'inspect' }>
 
 const optionSpecs = {
@@ -290,6 +326,20 @@ const optionSpecs = {
     verbose: { type: 'boolean', short: 'v' },
     help: { type: 'boolean', short: 'h' },
   },
+  webhook: {
+    to: { type: 'string' },
+    'secret-env': { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+    path: { type: 'string' },
+    'pg-schema': { type: 'string' },
+    'max-body-mb': { type: 'string' },
+    'queue-size': { type: 'string' },
+    'batch-size': { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+    verbose: { type: 'boolean', short: 'v' },
+    help: { type: 'boolean', short: 'h' },
+  },
   inspect: {
     json: { type: 'boolean' },
     'max-line-length': { type: 'string' },
@@ -322,6 +372,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     return { kind: 'usage-error', message: (error as Error).message, command }
   }
   if (parsed.values.help === true) return { kind: 'help', command }
+  if (command === 'webhook' && parsed.positionals.length > 0) return { kind: 'usage-error', message: 'webhook takes no <export>', command }
   if (parsed.positionals.length > 1) {
     return { kind: 'usage-error', message: `${command} takes one <export>, got ${parsed.positionals.length}`, command }
   }
@@ -356,6 +407,13 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     quiet: v.quiet,
     json: v.json,
     out: v.out,
+    secretEnv: v['secret-env'],
+    port: v.port,
+    host: v.host,
+    path: v.path,
+    maxBodyMb: v['max-body-mb'],
+    queueSize: v['queue-size'],
+    batchSize: v['batch-size'],
   }
   const result = configSchema.safeParse(raw)
   if (!result.success) {
@@ -377,6 +435,7 @@ export const helpText = {
 Usage:
   labelpipe load <export> --to parquet:<dir> [--to ndjson:<dir>] [options]
   labelpipe convert <v1.json> --out <v2.ndjson|-> [options]
+  labelpipe webhook --to postgres://<url> --secret-env <NAME> [options]
   labelpipe inspect <export> [--json]
   labelpipe <command> --help
   labelpipe --version
@@ -459,6 +518,30 @@ Options:
 
 Exit codes: 0 converted; 1 failed (the --out file is left as it was); 2 usage error; 130 interrupted;
 143 terminated.
+`,
+  webhook: `labelpipe webhook --to postgres://<url> --secret-env <NAME> [options]
+
+Receives Labelbox webhooks and loads each delivery's data row into the PostgreSQL tables, as
+load --pg-mode merge would. X-Hub-Signature (HMAC-SHA1 of the body) is checked before anything is parsed.
+A delivery is answered 200 only once committed; a replayed X-Labelbox-Id is 200 without a second write;
+an older state than the stored one is not written. POST <path> for deliveries, GET /healthz.
+SIGINT/SIGTERM: stops accepting, commits and answers what it accepted, then exits.
+
+Options:
+  --to postgres://<url>       the warehouse (required; also postgresql://)
+  --secret-env <NAME>         environment variable holding the webhook secret (required; never the secret itself)
+  --port <n>                  port to listen on (default 3001; 0 picks a free port, printed)
+  --host <addr>               address to listen on (default 127.0.0.1; put a TLS proxy in front)
+  --path <path>               where deliveries are POSTed (default /)
+  --pg-schema <name>          Postgres schema of the tables (default labelbox)
+  --max-body-mb <n>           largest delivery accepted; larger ones get 413 (default 10)
+  --queue-size <n>            deliveries held while a batch commits; more get 503 + Retry-After (default 1000)
+  --batch-size <n>            deliveries committed per transaction (default 200)
+  -q, --quiet                 no line per batch, no summary
+  -v, --verbose               stack traces on failure
+  -h, --help                  this help
+
+Exit codes: 0 stopped by SIGINT/SIGTERM after draining; 1 failed (cannot connect, port in use); 2 usage error.
 `,
   inspect: `labelpipe inspect <export> [--json]
 

@@ -4,6 +4,7 @@ import { type CliConfig, helpText, parseCommandLine } from './args.js'
 import { formatConvertSummary, runConvert } from './commands/convert.js'
 import { formatInspectReport, runInspect } from './commands/inspect.js'
 import { formatLoadSummary, runLoad } from './commands/load.js'
+import { formatWebhookSummary, runWebhook } from './commands/webhook.js'
 import { type CliIo, exitCodes } from './io.js'
 import { StoppedRun } from './progress.js'
 
@@ -33,6 +34,9 @@ async function run(config: CliConfig, io: CliIo): Promise<number> {
     if (config.command === 'load') {
       const summary = await runLoad(config, io)
       if (!config.quiet) io.stdout.write(formatLoadSummary(summary, config))
+    } else if (config.command === 'webhook') {
+      const summary = await runWebhook(config, io)
+      if (!config.quiet) io.stdout.write(formatWebhookSummary(summary))
     } else if (config.command === 'convert') {
       const summary = await runConvert(config, io)
       if (!config.quiet) io.stderr.write(formatConvertSummary(summary, config))

@@ -1,6 +1,7 @@
 import { Readable, Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { formatBatchLine, runWebhook, type WebhookConfig } from './webhook.js'
+import type { WebhookConfig } from '../args.js'
+import { formatBatchLine, runWebhook } from './webhook.js'
 
 const sink = () => new Writable({ write: (_chunk, _encoding, callback) => callback() })
 

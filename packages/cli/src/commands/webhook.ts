@@ -2,36 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { InvalidOptionError, StageError } from '@labelpipe/core'
 import type { WebhookBatchReport, WebhookReceiver, WebhookReceiverStats } from '@labelpipe/sinks/postgres'
 import { flattenDataRows } from '@labelpipe/transforms'
-import { describeTarget, type PostgresTarget } from '../args.js'
+import { describeTarget, type WebhookConfig } from '../args.js'
 import { formatCount, formatTable } from '../format.js'
 import type { CliIo } from '../io.js'
-
-/**
- * `labelpipe webhook`'s configuration, as args.ts's schema gives it (`Extract<CliConfig, { command: 'webhook' }>`
- * once the command is wired there).
- */
-export interface WebhookConfig {
-  readonly command: 'webhook'
-  /** `--to postgres://…`: the one target; a webhook loads into PostgreSQL only. */
-  readonly to: PostgresTarget
-  /** `--secret-env NAME`: the environment variable holding the webhook's secret (never a flag: argv is visible in ps). */
-  readonly secretEnv: string
-  /** `--port`, default 3001; 0 picks a free port (printed). */
-  readonly port: number
-  /** `--host`, default 127.0.0.1: put a TLS proxy in front rather than expose this server. */
-  readonly host: string
-  /** `--path`, default `/`: where deliveries are POSTed. */
-  readonly path: string
-  readonly pgSchema?: string | undefined
-  /** `--max-body-mb`, default 10. */
-  readonly maxBodyMb: number
-  /** `--queue-size`, default 1000. */
-  readonly queueSize: number
-  /** `--batch-size`, default 200. */
-  readonly batchSize: number
-  readonly quiet: boolean
-  readonly verbose: boolean
-}
 
 /** What a receiver did between start and stop. */
 export interface WebhookSummary {

@@ -1,13 +1,14 @@
 import { type RunFacts, type TableName, tableNames } from '@labelpipe/core'
+import type { QueryResult, QueryResultRow } from 'pg'
 import { type PgSession, PostgresSinkError } from './pg-session.js'
 import type { PostgresMode } from './postgres-options.js'
 import { columnList, lockKey, primaryKeyList, qualified, quoteIdent, schemaLockNamespace, stagingTableName } from './sql-names.js'
 
 // The one transaction that moves a run from its staging tables into the targets (docs/schema.md principle 3):
 //
-//   BEGIN ─ schema lock ─┬─ merge:   units of the run ─▶ DELETE their rows ─┐
-//                        ├─ append:  ───────────────────────────────────────┼─▶ INSERT … SELECT (dedupe on conflict)
-//                        └─ replace: TRUNCATE the 13 tables ────────────────┘      ─▶ load_runs, load_state ─▶ DROP staging ─ COMMIT
+//   BEGIN ─ schema lock ─ beforeMerge hook ─┬─ merge:   units of the run ─▶ DELETE their rows ─┐
+//                                           ├─ append:  ───────────────────────────────────────┼─▶ INSERT … SELECT (dedupe on conflict)
+//                                           └─ replace: TRUNCATE the 13 tables ────────────────┘      ─▶ load_runs, load_state ─▶ DROP staging ─ COMMIT
 //
 // Until COMMIT nothing is visible; kill -9 at any point before it leaves the targets as they were.
 
@@ -16,7 +17,7 @@ const dataRowTables = ['data_rows', 'data_row_metadata', 'attachments'] as const
 /** Tables keyed by (project_id, data_row_id, …): the unit is in the row. */
 const projectTables = ['project_data_rows', 'workflow_history'] as const satisfies readonly TableName[]
 /** Tables that hang off a label: their unit is their label's (project_id, data_row_id). labels itself is first. */
-const labelTables = [
+export const labelTables = [
   'labels',
   'label_reviews',
   'objects',
@@ -34,6 +35,24 @@ export interface CommitInput {
   readonly mode: PostgresMode
   readonly pipeline: string
   readonly facts: RunFacts | undefined
+  readonly beforeMerge?: ((transaction: PostgresCommitTransaction) => Promise<void>) | undefined
+}
+
+/**
+ * The commit transaction as a `beforeMerge` hook sees it (`PostgresLoad.commit`): the run's staged rows are all in,
+ * the schema's commit lock is held, and nothing has changed yet. What the hook does commits or rolls back with the
+ * run, so a caller can keep bookkeeping of its own exactly in step with the tables (the webhook receiver records
+ * its deliveries and drops staged rows older than what is stored; webhook-batch.ts).
+ */
+export interface PostgresCommitTransaction {
+  readonly schema: string
+  readonly loadId: string
+  /** The quoted, schema-qualified name of a table of the schema: `"labelbox"."data_rows"`. */
+  target(table: string): string
+  /** The quoted, schema-qualified name of this run's staging table of `table`. */
+  staged(table: TableName): string
+  /** One statement in the transaction; a failure rejects with a PostgresSinkError that starts with `what`, and the run rolls back. */
+  query<R extends QueryResultRow = QueryResultRow>(what: string, sql: string, values?: unknown[]): Promise<QueryResult<R>>
 }
 
 /** Rows inserted per target table, every table listed. */
@@ -47,6 +66,14 @@ export async function commitRun(input: CommitInput): Promise<TableCounts> {
 
   await run('begin the commit', 'BEGIN')
   await run('take the schema commit lock', 'SELECT pg_advisory_xact_lock($1, $2)', [schemaLockNamespace, lockKey(schema)])
+  // After the lock: commits into the schema are serialized, so what the hook reads of the targets stays true until COMMIT.
+  await input.beforeMerge?.({
+    schema,
+    loadId,
+    target,
+    staged: stage,
+    query: <R extends QueryResultRow>(what: string, sql: string, values?: unknown[]) => session.query<R>(what, sql, values),
+  })
   if (mode === 'merge') await deleteMergeUnits(run, target, stage)
   if (mode === 'replace') await run('truncate the target tables', `TRUNCATE ${tableNames.map(target).join(', ')}`)
   const counts = {} as Record<TableName, number>

@@ -1,7 +1,7 @@
-export type { TableCounts } from './commit-transaction.js'
+export type { PostgresCommitTransaction, TableCounts } from './commit-transaction.js'
 export { readLoadCursors } from './load-cursors.js'
 export { PostgresSinkError } from './pg-session.js'
-export type { PostgresLoad, PostgresLoadResult } from './postgres-load.js'
+export type { PostgresCommitOptions, PostgresLoad, PostgresLoadResult } from './postgres-load.js'
 export { preparePostgresLoad } from './postgres-load.js'
 export type {
   PostgresLoadOptions,
@@ -15,3 +15,8 @@ export type { PostgresSink } from './postgres-sink.js'
 export { postgresSink } from './postgres-sink.js'
 export type { PostgresStagingSink } from './staging-sink.js'
 export { postgresStagingSink } from './staging-sink.js'
+export type { DeliveryOutcome, WebhookFlatten } from './webhook-batch.js'
+export type { WebhookEvent } from './webhook-delivery.js'
+export { WebhookDeliveryError, webhookEvents, webhookSignature } from './webhook-delivery.js'
+export type { WebhookBatchReport, WebhookReceiver, WebhookReceiverOptions, WebhookReceiverStats } from './webhook-receiver.js'
+export { webhookReceiver } from './webhook-receiver.js'

@@ -1,7 +1,7 @@
 import { type RunFacts, tableNames } from '@labelpipe/core'
 import { labelpipeVersion } from '../labelpipe-version.js'
 import { parseOptions } from '../options.js'
-import { commitRun, type TableCounts } from './commit-transaction.js'
+import { commitRun, type PostgresCommitTransaction, type TableCounts } from './commit-transaction.js'
 import { sweepDeadRuns } from './dead-runs.js'
 import { type PgSession, PostgresSinkError, pgTarget } from './pg-session.js'
 import {
@@ -33,6 +33,17 @@ export interface PostgresLoadResult {
   readonly rows: TableCounts
 }
 
+/** Options of `PostgresLoad.commit`. */
+export interface PostgresCommitOptions {
+  /**
+   * Runs inside the commit transaction once the schema's commit lock is held, before the merge (or append, or
+   * truncate) changes anything: statements that must commit or roll back with the run, such as the webhook
+   * receiver's delivery records and its pruning of staged rows older than the stored ones. A rejection rolls the
+   * run back. Default: none.
+   */
+  readonly beforeMerge?: (transaction: PostgresCommitTransaction) => Promise<void>
+}
+
 /**
  * A prepared run: its tables exist, its `load_runs` row says 'running', its staging tables are empty, and its
  * coordinator session holds the run lock (so no other run mistakes it for dead). Compose it as
@@ -57,9 +68,9 @@ export interface PostgresLoad {
    * Moves the staged rows into the target tables in one transaction (merge units replaced, appended, or tables
    * replaced, per `mode`), marks `load_runs` committed with `facts` and the counts, advances `load_state`, drops
    * the staging tables, and ends the session. On failure it rolls back (as `rollback()`) and rejects with a
-   * PostgresSinkError; the targets are as before.
+   * PostgresSinkError; the targets are as before. `options.beforeMerge` runs in the same transaction.
    */
-  commit(facts?: RunFacts): Promise<PostgresLoadResult>
+  commit(facts?: RunFacts, options?: PostgresCommitOptions): Promise<PostgresLoadResult>
   /**
    * Drops the staging tables, marks the run 'failed' and ends the session. Resolves also when the server is
    * gone (the next run then sweeps the leftovers); a no-op after `commit` resolved. Never rejects.
@@ -156,13 +167,13 @@ class CoordinatedLoad implements PostgresLoad {
     })
   }
 
-  async commit(facts?: RunFacts): Promise<PostgresLoadResult> {
+  async commit(facts?: RunFacts, options: PostgresCommitOptions = {}): Promise<PostgresLoadResult> {
     if (this.#state !== 'open') throw new PostgresSinkError(`commit: load ${this.loadId} is ${this.#state}`)
     this.#state = 'committing'
     const { schema, loadId, mode, pipeline } = this.#options
     let rows: TableCounts
     try {
-      rows = await commitRun({ session: this.#session, schema, loadId, mode, pipeline, facts })
+      rows = await commitRun({ session: this.#session, schema, loadId, mode, pipeline, facts, beforeMerge: options.beforeMerge })
     } catch (error) {
       await this.#rollBack()
       throw this.#session.fail('commit', error)
