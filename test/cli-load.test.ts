@@ -3,12 +3,11 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { writeV2Export } from '@labelpipe/benchmarks'
+import { expectedRows, writeV2Export } from '@labelpipe/benchmarks'
 import { tableNames } from '@labelpipe/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runCli, startCli } from './support/cli.js'
 import { listFiles, readNdjson, readParquetRows } from './support/files.js'
-import { expectedRows } from './support/generated.js'
 
 let dir: string
 beforeEach(async () => {

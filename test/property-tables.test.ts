@@ -3,12 +3,11 @@
 // exports (image and video, labels scattered across the array), v1 -> v2 -> tables equals the v2 export of the
 // same content. fast-check runs a fixed seed, then a random one (printed on failure, to replay).
 import { Readable } from 'node:stream'
-import { type GeneratedMedia, generateV1Export, generateV2Export } from '@labelpipe/benchmarks'
+import { expectedRows, type GeneratedMedia, generateV1Export, generateV2Export } from '@labelpipe/benchmarks'
 import { type Batch, type Located, primaryKeys, type TableName, type V2DataRow } from '@labelpipe/core'
 import { readV2Export } from '@labelpipe/sources'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { expectedRows } from './support/generated.js'
 import { labelledOnly, sorted, tablesOf, v1ToV2, withoutWhatV1Lacks } from './support/v1.js'
 
 async function v2Records(stream: Readable): Promise<V2DataRow[]> {

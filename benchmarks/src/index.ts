@@ -1,4 +1,6 @@
 // The public API of @labelpipe/benchmarks, for tests and benchmark cases.
+
+export { expectedRows } from './expected-rows.js'
 export type { GeneratedTable, GeneratedTableCounts } from './generate-context.js'
 export type { GeneratedV1Stats, GenerateV1Options, V1ExportStream } from './generate-v1-export.js'
 export { generateV1Export, writeV1Export } from './generate-v1-export.js'

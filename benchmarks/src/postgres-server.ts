@@ -6,6 +6,7 @@
 
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { access, chmod, chown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -136,4 +137,9 @@ function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))))
     })
   })
+}
+
+/** The psql of the server's own binaries when it has one there, else the one on PATH. */
+export function psqlOf(server: PostgresServer): string {
+  return server.bin !== undefined && existsSync(join(server.bin, 'psql')) ? join(server.bin, 'psql') : 'psql'
 }

@@ -18,7 +18,7 @@ import { writeV1Export } from './generate-v1-export.js'
 import { writeV2Export } from './generate-v2-export.js'
 import { type Measurement, measure } from './measure.js'
 import { ndjsonTablesToCsv, psqlCopyArgs } from './postgres-baseline.js'
-import { startPostgresServer } from './postgres-server.js'
+import { psqlOf, startPostgresServer } from './postgres-server.js'
 import { parseSize } from './sizes.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -144,7 +144,7 @@ async function runPostgresCases(): Promise<void> {
     // psql reads the password from the environment, so it is not on a command line.
     process.env.PGPASSWORD = decodeURIComponent(url.password)
     url.password = ''
-    const psql = server.bin !== undefined && existsSync(join(server.bin, 'psql')) ? join(server.bin, 'psql') : 'psql'
+    const psql = psqlOf(server)
     const csvSource = join(out, 'ndjson')
     const csvDir = join(out, 'csv')
     rmSync(out, { recursive: true, force: true })

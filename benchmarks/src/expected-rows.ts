@@ -1,5 +1,5 @@
-import type { GeneratedStats } from '@labelpipe/benchmarks'
 import type { TableName } from '@labelpipe/core'
+import type { GeneratedStats } from './generate-v2-export.js'
 
 /**
  * Rows each table should get from a generated export: the generator counts video/DICOM tracks (one `objects`
