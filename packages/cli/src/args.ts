@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { isValidLoadId } from '@labelpipe/core'
+import { excludableParams, filterTime } from '@labelpipe/transforms'
 import { z } from 'zod'
 
 /** A `--to` file target: `parquet:<dir>` or `ndjson:<dir>`. */
@@ -94,9 +95,6 @@ const listFilters = {
   workflow_status: 'workflowStatus',
 } as const
 const rangeFilters = { last_activity_at: 'lastActivityAt', label_created_at: 'labelCreatedAt' } as const
-// What a bare time would mean is the API user's time zone (formats.md): filterDataRows refuses it with the reason.
-const isoWithOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/
-
 const filtersSchema = z.array(z.string()).transform((values, ctx): CliFilters => {
   const filters: CliFilters = {}
   for (const value of values) {
@@ -117,14 +115,12 @@ const filtersSchema = z.array(z.string()).transform((values, ctx): CliFilters =>
         ctx.addIssue({ code: 'custom', message: `${key} takes FROM..TO (either may be left out), got ${JSON.stringify(text)}` })
         return z.NEVER
       }
-      for (const bound of [from, to]) {
-        if (bound != null && !isoWithOffset.test(bound)) {
-          const hint = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$/.test(bound)
-            ? "has no time zone, and Labelbox reads such a time in the API user's time zone, which labelpipe cannot know; add an offset (Z, +02:00)"
-            : 'is not an ISO-8601 time with an offset (2024-01-31T23:00:00Z)'
-          ctx.addIssue({ code: 'custom', message: `${key}: ${JSON.stringify(bound)} ${hint}` })
-          return z.NEVER
-        }
+      // filterDataRows' own rule (an offset is required: a bare time is the API user's zone), checked here for exit 2.
+      try {
+        for (const bound of [from, to]) if (bound != null) filterTime(key, bound)
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message })
+        return z.NEVER
       }
       filters[rangeFilters[key as keyof typeof rangeFilters]] = { from: from ?? null, to: to ?? null }
     } else {
@@ -136,15 +132,8 @@ const filtersSchema = z.array(z.string()).transform((values, ctx): CliFilters =>
   return filters
 })
 
-const paramGroups = [
-  'attachments',
-  'metadata_fields',
-  'data_row_details',
-  'project_details',
-  'label_details',
-  'performance_details',
-  'interpolated_frames',
-] as const
+// The export params --exclude can leave out, and interpolated_frames, which --include turns on (--interpolate).
+const paramGroups = [...excludableParams, 'interpolated_frames'] as const
 const paramList = (flag: string) =>
   z
     .array(z.string())
