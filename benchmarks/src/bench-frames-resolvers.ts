@@ -19,7 +19,7 @@
 // the same work in each.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createReadStream } from 'node:fs'
+import { createReadStream, existsSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -48,8 +48,14 @@ const { values } = parseArgs({
 async function serve(dir: string, redirect: boolean): Promise<void> {
   const storage = await listen(async (request, response) => {
     const id = (request.url ?? '').split('?')[0]?.split('/').at(-1) ?? ''
+    const file = join(dir, `${id}.ndjson`)
+    // A skipped label has no frames file: Labelbox answers 204 (formats.md).
+    if (!existsSync(file)) {
+      response.writeHead(204).end()
+      return
+    }
     response.writeHead(200, { 'content-type': 'application/x-ndjson' })
-    await pipeline(createReadStream(join(dir, `${id}.ndjson`)), response).catch(() => response.destroy())
+    await pipeline(createReadStream(file), response).catch(() => response.destroy())
   })
   const api = redirect
     ? await listen((request, response) => {

@@ -10,10 +10,10 @@ export interface Measurement {
  * Runs a command as a child under GNU time (`/usr/bin/time -v`), so peak RSS is the child's own high-water
  * mark as the kernel counted it, not a sample. Wall time is measured here around the whole child.
  */
-export function measure(command: string, args: readonly string[]): Promise<Measurement> {
+export function measure(command: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint()
-    const child = spawn('/usr/bin/time', ['-v', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('/usr/bin/time', ['-v', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (text: string) => {

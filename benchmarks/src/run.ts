@@ -8,7 +8,8 @@
 // Baselines: fs read (I/O ceiling) and split2 + JSON.parse (parse ceiling); for `--media v1-image` (an Export v1
 // whose data rows are spread across the label array) fs read and the element scanner + JSON.parse (v1 ceiling).
 // Output: benchmarks/results/<name>.json and .md.
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -37,8 +38,8 @@ const { values } = parseArgs({
   },
 })
 const media = values.media ?? 'image'
-if (media !== 'image' && media !== 'video' && media !== 'mixed' && media !== 'video-giant' && media !== 'v1-image')
-  throw new Error(`--media takes image, video, mixed, video-giant or v1-image, got ${media}`)
+if (media !== 'image' && media !== 'video' && media !== 'mixed' && media !== 'video-giant' && media !== 'v1-image' && media !== 'v1-video')
+  throw new Error(`--media takes image, video, mixed, video-giant, v1-image or v1-video, got ${media}`)
 const sizeText = values.size ?? (values.quick ? '100MB' : '1GB')
 const size = parseSize(sizeText)
 const only = values.only?.split(',')
@@ -59,14 +60,18 @@ interface CaseResult {
   readonly vsDuckdb?: { readonly wall: number; readonly rss: number }
 }
 
-const v1 = media === 'v1-image'
-const input = join(root, 'benchmarks/data', v1 ? `v1-image-${sizeText}-spread.json` : `v2-${media}-${sizeText}.ndjson`)
+const v1 = media === 'v1-image' || media === 'v1-video'
+const input = join(root, 'benchmarks/data', v1 ? `${media}-${sizeText}-spread.json` : `v2-${media}-${sizeText}.ndjson`)
+// v1-video: raw labels (Label.frames a URL), their frames files beside the export, served over local HTTP.
+const framesDir = media === 'v1-video' ? `${input}.frames` : undefined
 mkdirSync(dirname(input), { recursive: true })
 if (!existsSync(input)) {
   process.stderr.write(`generating ${input}\n`)
   // A v1 image label is ~0.69x the bytes of its v2 data row (measured: 1.46e9 v2 bytes -> 1.005e9 v1 bytes); the
   // reservoir of 100,000 labels scatters each data row's labels far apart, so grouping must sort and spill.
-  if (v1) await writeV1Export(input, { seed: 1, media: 'image', targetBytes: Math.round(size / 0.688), spread: 100_000 })
+  if (media === 'v1-image') await writeV1Export(input, { seed: 1, media: 'image', targetBytes: Math.round(size / 0.688), spread: 100_000 })
+  // The export's size counts the frames files: video labels are small, their frames are the bulk.
+  else if (media === 'v1-video') await writeV1Export(input, { seed: 1, media: 'video', targetBytes: size, spread: 1_000, framesDir })
   // One data row, one video of ~790 bytes a frame (measured: 1.3M frames -> 1.03 GB): one line of `size` bytes.
   else if (media === 'video-giant')
     await writeV2Export(input, { seed: 1, media: 'video', dataRows: 1, framesPerVideo: Math.round(size / 790) })
@@ -101,7 +106,8 @@ if (parse !== undefined) {
   if (v1) record('baseline_v1_element_scanner', 'v1 parse ceiling', parse, JSON.parse(parse.stdout).elements as number)
   else record('baseline_split2_json_parse', 'parse ceiling', parse, JSON.parse(parse.stdout).lines as number)
 }
-if (v1) await runV1Cases()
+if (media === 'v1-video') await runV1FramesCases()
+else if (v1) await runV1Cases()
 else {
   await runV2Cases()
   await runPostgresCases()
@@ -273,6 +279,39 @@ async function runV1Cases(): Promise<void> {
       m,
       Object.values(manifest.rows).reduce((a, b) => a + b, 0),
     )
+  }
+}
+
+/**
+ * Export v1 video with frames over HTTP (issue 7): `labelpipe load` of raw video labels whose frames are fetched
+ * from a local server (bench-frames-resolvers.js --serve, a child process: a remote API's work is not ours), against
+ * the same load reading the same frames files with --frames-dir. Goal: >= 0.7x its rows/s (issue 5); equal rows.
+ */
+async function runV1FramesCases(): Promise<void> {
+  const dir = framesDir as string
+  const server = spawn(process.execPath, [join(dist, 'bench-frames-resolvers.js'), '--serve', dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  try {
+    const { api } = JSON.parse(String((await once(server.stdout, 'data'))[0])) as { api: string }
+    const overHttp = `${input}.http.json`
+    writeFileSync(overHttp, readFileSync(input, 'utf8').replaceAll('https://api.labelbox.com/v1/frames/', `${api}/v1/frames/`))
+    const load = async (name: string, args: readonly string[], env: Record<string, string>) => {
+      rmSync(out, { recursive: true, force: true })
+      process.stderr.write(`running ${name}\n`)
+      const m = await measure(process.execPath, [bin, 'load', ...args, '--to', `parquet:${out}`, '--load-id', name, '-q'], env)
+      const manifest = JSON.parse(readFileSync(join(out, '_manifests', `${name}.json`), 'utf8')) as { rows: Record<string, number> }
+      const rows = Object.values(manifest.rows).reduce((a, b) => a + b, 0)
+      rowCounts.set(name, rows)
+      return { m, rows }
+    }
+    const fromDir = await load('v1_video_frames_dir', [input, '--frames-dir', dir], {})
+    const http = await load('v1_video_frames_http', [overHttp, '--frames-concurrency', '8'], { LABELBOX_API_KEY: 'benchmark-key' })
+    record('v1_video_frames_dir', 'baseline: the same frames read from files', fromDir.m, fromDir.rows)
+    record('v1_video_frames_http', `>= 0.7x --frames-dir rows/s: ${round(fromDir.m.wallSeconds / http.m.wallSeconds)}x`, http.m, http.rows)
+    rmSync(overHttp, { force: true })
+  } finally {
+    server.kill()
   }
 }
 
