@@ -2,12 +2,10 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream'
-import { InputError, InvalidOptionError, isLabelpipeError, type V1Frame, type V1Label, v1Frame } from '@labelpipe/core'
+import { InputError, InvalidOptionError, isLabelpipeError, type V1Frame, type V1Label } from '@labelpipe/core'
 import split2 from 'split2'
+import { parseFrameLines } from './frame-lines.js'
 import type { FramesResolver } from './frames-resolver.js'
-import { recordParser } from './parse-record.js'
-
-const parseFrame = recordParser(v1Frame)
 
 /**
  * The local FramesResolver: a label's frames are the NDJSON file `<dir>/<label ID>.ndjson`, one labeled frame
@@ -36,17 +34,11 @@ async function* readFrames(file: string, signal: AbortSignal): AsyncGenerator<V1
   const lines = split2('\n')
   const bytes = createReadStream(file, { signal })
   pipeline(bytes, lines, () => {})
-  let line = 0
-  let byteOffset = 0
+  const read = { byteOffset: 0 }
   try {
-    for await (const text of lines as AsyncIterable<string>) {
-      const at = { file, line: ++line, byteOffset }
-      byteOffset += Buffer.byteLength(text) + 1
-      if (text.trim() === '') continue
-      yield parseFrame(text, at)
-    }
+    yield* parseFrameLines(lines as AsyncIterable<string>, file, read)
   } catch (error) {
-    throw isLabelpipeError(error) ? error : new InputError(file, byteOffset, error)
+    throw isLabelpipeError(error) ? error : new InputError(file, read.byteOffset, error)
   } finally {
     bytes.destroy()
     lines.destroy()

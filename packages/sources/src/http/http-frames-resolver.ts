@@ -8,13 +8,12 @@ import {
   type V1Frame,
   type V1Label,
   type V1LabelContent,
-  v1Frame,
 } from '@labelpipe/core'
 import split2 from 'split2'
 import { Agent, type Dispatcher } from 'undici'
 import { z } from 'zod'
+import { parseFrameLines } from '../frame-lines.js'
 import type { FramesResolver } from '../frames-resolver.js'
-import { recordParser } from '../parse-record.js'
 import { redactText, redactUrl } from './redact.js'
 import { type BackoffPolicy, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, retryDelayMs, sleep } from './retry-policy.js'
 
@@ -167,7 +166,6 @@ interface RetryableFailure {
 }
 
 const redirectStatuses = new Set([301, 302, 303, 307, 308])
-const parseFrame = recordParser(v1Frame)
 
 class HttpFrames implements HttpFramesResolver {
   readonly #options: ParsedOptions
@@ -341,15 +339,8 @@ class HttpFrames implements HttpFramesResolver {
     if (coding === 'gzip') pipeline(body, createGunzip(), lines, () => {})
     else pipeline(body, lines, () => {})
     const frames: V1Frame[] = []
-    let line = 0
-    let byteOffset = 0
     try {
-      for await (const text of lines as AsyncIterable<string>) {
-        const at = { file, line: ++line, byteOffset }
-        byteOffset += Buffer.byteLength(text) + 1
-        if (text.trim() === '') continue
-        frames.push(parseFrame(text, at))
-      }
+      for await (const frame of parseFrameLines(lines as AsyncIterable<string>, file, { byteOffset: 0 })) frames.push(frame)
     } finally {
       body.destroy()
       lines.destroy()
