@@ -272,6 +272,18 @@ export type ConvertConfig = Extract<CliConfig, { command: 'convert' }>
 export type WebhookConfig = Extract<CliConfig, { command: 'webhook' }>
 export type InspectConfig = Extract<CliConfig, { command: 'inspect' }>
 
+/** The flags of `v1Options`, which `load` and `convert` share. */
+const v1OptionSpecs = {
+  'project-id': { type: 'string' },
+  'assume-grouped': { type: 'boolean' },
+  'frames-dir': { type: 'string' },
+  'frames-concurrency': { type: 'string' },
+  'skip-frames': { type: 'boolean' },
+  'memory-budget-mb': { type: 'string' },
+  'max-errors': { type: 'string' },
+  'dead-letters': { type: 'string' },
+} as const
+
 const optionSpecs = {
   load: {
     to: { type: 'string', multiple: true },
@@ -283,18 +295,11 @@ const optionSpecs = {
     'overlap-minutes': { type: 'string' },
     include: { type: 'string', multiple: true },
     exclude: { type: 'string', multiple: true },
-    'max-errors': { type: 'string' },
-    'dead-letters': { type: 'string' },
     'max-line-length': { type: 'string' },
     'load-id': { type: 'string' },
     'pg-schema': { type: 'string' },
     'pg-mode': { type: 'string' },
-    'project-id': { type: 'string' },
-    'assume-grouped': { type: 'boolean' },
-    'frames-dir': { type: 'string' },
-    'frames-concurrency': { type: 'string' },
-    'skip-frames': { type: 'boolean' },
-    'memory-budget-mb': { type: 'string' },
+    ...v1OptionSpecs,
     workers: { type: 'string' },
     shard: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
@@ -303,14 +308,7 @@ const optionSpecs = {
   },
   convert: {
     out: { type: 'string', short: 'o' },
-    'project-id': { type: 'string' },
-    'assume-grouped': { type: 'boolean' },
-    'frames-dir': { type: 'string' },
-    'frames-concurrency': { type: 'string' },
-    'skip-frames': { type: 'boolean' },
-    'memory-budget-mb': { type: 'string' },
-    'max-errors': { type: 'string' },
-    'dead-letters': { type: 'string' },
+    ...v1OptionSpecs,
     quiet: { type: 'boolean', short: 'q' },
     verbose: { type: 'boolean', short: 'v' },
     help: { type: 'boolean', short: 'h' },

@@ -1,4 +1,5 @@
 import { InvalidOptionError, type Position, type V2DataRow, type V2Label, type V2Project } from '@labelpipe/core'
+import { epochMs } from './column-values.js'
 
 // Labelbox's export filters and params (formats.md "Export params and filters (v2)"), applied locally while
 // streaming, so an export made wide once can be loaded narrow, and a nightly run can take only what changed.
@@ -146,7 +147,8 @@ export function filterDataRows(options: FilterDataRowsOptions = {}): DataRowFilt
     ) {
       return drop('label_created_at')
     }
-    const activity = row.details?.last_activity_at == null ? Number.NaN : Date.parse(row.details.last_activity_at)
+    // epochMs: flattenDataRows' own parser of export timestamps (a hand-read fast path for their usual shape).
+    const activity = epochMs(row.details?.last_activity_at) ?? Number.NaN
     if (incremental !== undefined && !changedSince(activity, projects, incremental)) return drop('incremental')
     if (!Number.isNaN(activity)) {
       for (const id in projects ?? {}) if (!(activity <= (reached.get(id) ?? Number.NEGATIVE_INFINITY))) reached.set(id, activity)
@@ -219,9 +221,8 @@ function withoutParams(record: V2DataRow, exclude: ReadonlySet<ExcludableParam>)
 }
 
 function inRange(value: string | null | undefined, range: Range): boolean {
-  if (value == null) return false
-  const ms = Date.parse(value)
-  return !Number.isNaN(ms) && ms >= range.from && ms <= range.to
+  const ms = epochMs(value)
+  return ms !== null && ms >= range.from && ms <= range.to
 }
 
 function setOf(option: string, values: readonly string[] | undefined): ReadonlySet<string> | undefined {

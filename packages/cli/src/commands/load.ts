@@ -4,6 +4,8 @@ import {
   InvalidOptionError,
   newLoadId,
   type PipelineProgress,
+  type PipelineSource,
+  type PipelineStage,
   type RunFacts,
   runPipeline,
   type TableName,
@@ -100,26 +102,51 @@ export interface LoadContext {
 }
 
 async function loadInOneThread(config: LoadConfig, io: CliIo, context: LoadContext): Promise<LoadRun> {
-  const { loadId, startedAt, deadLetters } = context
   const reader = readV2Export(config.input === '-' ? io.stdin : config.input, {
     maxErrors: config.maxErrors,
-    ...(deadLetters === undefined ? {} : { deadLetters: deadLetters.write }),
+    ...(context.deadLetters === undefined ? {} : { deadLetters: context.deadLetters.write }),
     ...(config.maxLineLength === undefined ? {} : { maxLineLength: config.maxLineLength }),
   })
-  const { transforms, flatten, filter, filtering } = dataRowStages(config, loadId, 'v2', context.cursors)
+  return loadDataRows(config, io, context, 'v2', reader, [])
+}
+
+/**
+ * An Export v1 file: labels -> groupV1Labels (by data row, spilling past --memory-budget-mb) -> frames from
+ * --frames-dir or over HTTP -> v1LabelsToDataRows -> the v2 stages -> every --to sink, under one pipeline.
+ */
+async function loadV1(config: LoadConfig, io: CliIo, context: LoadContext): Promise<LoadRun> {
+  const v1 = v1DataRows(config.input, config, context.deadLetters?.write, v1Io(io))
+  try {
+    const run = await loadDataRows(config, io, context, 'v1', v1.reader, v1.transforms)
+    return { ...run, v1Stats: v1.convert.stats, httpFrames: v1.httpStats() }
+  } finally {
+    await v1.close()
+  }
+}
+
+/** `reader` -> `upstream` stages (v1's, or none) -> dataRowStages -> every --to sink, under one pipeline, in this thread. */
+async function loadDataRows(
+  config: LoadConfig,
+  io: CliIo,
+  context: LoadContext,
+  source: 'v1' | 'v2',
+  reader: PipelineSource<unknown> & { readonly stats: { readonly deadLetters: number } },
+  upstream: readonly PipelineStage<never, unknown>[],
+): Promise<LoadRun> {
+  const { loadId, startedAt } = context
+  const { transforms, flatten, filter, filtering } = dataRowStages(config, loadId, source, context.cursors)
   const describeRun = (): RunFacts => ({
-    source: 'v2',
+    source,
     input: config.input,
     inputBytes: reader.progress().bytesRead,
     deadLetters: reader.stats.deadLetters,
     startedAt,
     cursors: filter.cursors(),
   })
-  const sinks = await createSinks(config, loadId, describeRun)
   const progress = await runPipeline({
     source: reader,
-    transforms,
-    sink: fanOutSink(sinks),
+    transforms: [...upstream, ...transforms],
+    sink: fanOutSink(await createSinks(config, loadId, describeRun)),
     signal: io.signal,
     onProgress: context.onProgress,
   })
@@ -128,44 +155,6 @@ async function loadInOneThread(config: LoadConfig, io: CliIo, context: LoadConte
     rowsByTable: flatten.stats.rowsByTable,
     deadLetters: reader.stats.deadLetters,
     filterStats: filtering ? filter.stats : undefined,
-  }
-}
-
-/**
- * An Export v1 file: labels -> groupV1Labels (by data row, spilling past --memory-budget-mb) -> frames from
- * --frames-dir -> v1LabelsToDataRows -> flattenDataRows -> every --to sink, under one pipeline.
- */
-async function loadV1(config: LoadConfig, io: CliIo, context: LoadContext): Promise<LoadRun> {
-  const { loadId, startedAt, deadLetters } = context
-  const v1 = v1DataRows(config.input, config, deadLetters?.write, v1Io(io))
-  const { reader, convert } = v1
-  const { transforms, flatten, filter, filtering } = dataRowStages(config, loadId, 'v1', context.cursors)
-  const describeRun = (): RunFacts => ({
-    source: 'v1',
-    input: config.input,
-    inputBytes: reader.progress().bytesRead,
-    deadLetters: reader.stats.deadLetters,
-    startedAt,
-    cursors: filter.cursors(),
-  })
-  try {
-    const progress = await runPipeline({
-      source: reader,
-      transforms: [...v1.transforms, ...transforms],
-      sink: fanOutSink(await createSinks(config, loadId, describeRun)),
-      signal: io.signal,
-      onProgress: context.onProgress,
-    })
-    return {
-      progress,
-      rowsByTable: flatten.stats.rowsByTable,
-      deadLetters: reader.stats.deadLetters,
-      v1Stats: convert.stats,
-      httpFrames: v1.httpStats(),
-      filterStats: filtering ? filter.stats : undefined,
-    }
-  } finally {
-    await v1.close()
   }
 }
 
