@@ -52,7 +52,7 @@ describe('a real load under failure', () => {
     while (release === undefined) await nextTurn()
     for (let i = 0; i < 100; i++) await nextTurn()
     const readWhileStalled = source.stats.records
-    // A few batches of 512 in the stages, plus what split2 and the 64 KiB read buffers hold: not the export.
+    // A few batches of 512 in the stages, plus the lines of the 64 KiB read buffers: not the export.
     expect(readWhileStalled).toBeLessThan(3_000)
     expect(source.progress().bytesRead).toBeLessThan((source.progress().totalBytes as number) / 5)
     stalled.destroy()

@@ -5,7 +5,8 @@
 // the kernel's count), one after another, in the same invocation, on the same file. Results are ratios to
 // the baselines of the same run, because these 2-core machines are noisy (docs/facts.md): compare ratios,
 // not absolute MB/s across runs. Row counts are asserted equal across the Parquet and NDJSON variants.
-// Baselines: fs read (I/O ceiling) and split2 + JSON.parse (parse ceiling); for `--media v1-image` (an Export v1
+// Baselines: fs read (I/O ceiling) and split2 + JSON.parse (parse ceiling, issue 7's), plus the same parse with a
+// hand indexOf splitter (as labelpipe's LineScanner splits: the ceiling of its own reader); for `--media v1-image` (an Export v1
 // whose data rows are spread across the label array) fs read and the element scanner + JSON.parse (v1 ceiling).
 // Output: benchmarks/results/<name>.json and .md.
 import { execFile, spawn } from 'node:child_process'
@@ -53,6 +54,8 @@ interface CaseResult {
   readonly peakRssMiB: number
   /** Null for video-giant: its one line is past V8's string limit, so split2 + JSON.parse cannot read it at all. */
   readonly ratioToParse: number | null
+  /** The same, against the hand-split parse ceiling (baseline_lines_json_parse); null where ratioToParse is. */
+  readonly ratioToLinesParse: number | null
   readonly ratioToRead: number
   /** Postgres cases: table rows/s over those of psql \copy of the same rows as CSV (baseline_psql_copy). */
   readonly ratioToCopy?: number
@@ -80,9 +83,13 @@ if (!existsSync(input)) {
 const bytes = statSync(input).size
 const out = join(root, 'benchmarks/data/out')
 
+// Read once unmeasured, so the I/O ceiling and every case read from the page cache alike (after the 10 GB soak, a
+// cold 1 GB read took 5 s where a warm one takes 1.2 s, and only the first measurement paid it).
+await measure(process.execPath, [join(dist, 'baseline-read.js'), input])
 const read = await measure(process.execPath, [join(dist, 'baseline-read.js'), input])
 const giant = media === 'video-giant'
 const parse = giant ? undefined : await measure(process.execPath, [join(dist, v1 ? 'baseline-v1-elements.js' : 'baseline-parse.js'), input])
+const linesParse = giant || v1 ? undefined : await measure(process.execPath, [join(dist, 'baseline-parse.js'), input, 'indexof'])
 const results: CaseResult[] = []
 const rowCounts = new Map<string, number>()
 const mbps = (m: Measurement) => bytes / 1e6 / m.wallSeconds
@@ -97,6 +104,7 @@ function record(name: string, goal: string, m: Measurement, rows: number | null,
     rowsPerSecond: rows === null ? null : Math.round(rows / m.wallSeconds),
     peakRssMiB: round(m.peakRssBytes / 2 ** 20),
     ratioToParse: parse === undefined ? null : round(mbps(m) / mbps(parse)),
+    ratioToLinesParse: linesParse === undefined ? null : round(mbps(m) / mbps(linesParse)),
     ratioToRead: round(mbps(m) / mbps(read)),
   })
 }
@@ -106,6 +114,8 @@ if (parse !== undefined) {
   if (v1) record('baseline_v1_element_scanner', 'v1 parse ceiling', parse, JSON.parse(parse.stdout).elements as number)
   else record('baseline_split2_json_parse', 'parse ceiling', parse, JSON.parse(parse.stdout).lines as number)
 }
+if (linesParse !== undefined)
+  record('baseline_lines_json_parse', 'parse ceiling, hand splitter', linesParse, JSON.parse(linesParse.stdout).lines as number)
 if (media === 'v1-video') await runV1FramesCases()
 else if (v1) await runV1Cases()
 else {
@@ -125,11 +135,11 @@ writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(report, null, 
 const table = [
   `# ${name} (${(bytes / 1e6).toFixed(0)} MB, ${report.date}, Node ${process.version})`,
   '',
-  '| case | goal | wall s | MB/s | rows/s | peak RSS MiB | x parse | x read | x psql copy | wall, RSS x DuckDB |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| case | goal | wall s | MB/s | rows/s | peak RSS MiB | x parse | x lines+parse | x read | x psql copy | wall, RSS x DuckDB |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...results.map(
     (r) =>
-      `| ${r.name} | ${r.goal} | ${r.wallSeconds} | ${r.mbPerSecond} | ${r.rowsPerSecond ?? ''} | ${r.peakRssMiB} | ${r.ratioToParse ?? ''} | ${r.ratioToRead} | ${r.ratioToCopy ?? ''} | ${r.vsDuckdb === undefined ? '' : `${r.vsDuckdb.wall}, ${r.vsDuckdb.rss}`} |`,
+      `| ${r.name} | ${r.goal} | ${r.wallSeconds} | ${r.mbPerSecond} | ${r.rowsPerSecond ?? ''} | ${r.peakRssMiB} | ${r.ratioToParse ?? ''} | ${r.ratioToLinesParse ?? ''} | ${r.ratioToRead} | ${r.ratioToCopy ?? ''} | ${r.vsDuckdb === undefined ? '' : `${r.vsDuckdb.wall}, ${r.vsDuckdb.rss}`} |`,
   ),
   '',
 ].join('\n')

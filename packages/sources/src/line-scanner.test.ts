@@ -1,30 +1,38 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { LineScanner } from './line-scanner.js'
+import { LineScanner, type ScannedLine } from './line-scanner.js'
 
 function scanAll(bytes: Buffer, cuts: number[], maxLineLength = 1 << 20) {
   const scanner = new LineScanner(maxLineLength)
-  const forwarded: Buffer[] = []
+  const lines: ScannedLine[] = []
   let from = 0
   for (const cut of [...cuts.sort((a, b) => a - b), bytes.length]) {
-    forwarded.push(...scanner.scan(bytes.subarray(from, cut)))
+    lines.push(...scanner.scan(bytes.subarray(from, cut)))
     from = cut
   }
-  scanner.end()
-  const bad = []
-  for (let line = 1; line <= bytes.length + 1; line++) {
-    const found = scanner.takeBadLine(line)
-    if (found) bad.push(found)
-  }
-  return { forwarded: Buffer.concat(forwarded), bad }
+  lines.push(...scanner.end())
+  return { lines, texts: lines.map((line) => line.text), bad: lines.flatMap((line) => (line.bad === undefined ? [] : [line.bad])) }
 }
 
 describe('LineScanner', () => {
-  it('forwards valid input unchanged and reports nothing', () => {
-    const input = Buffer.from('{"a":"é"}\n{"b":"😀"}\n')
-    const { forwarded, bad } = scanAll(input, [3, 12])
-    expect(forwarded.equals(input)).toBe(true)
-    expect(bad).toEqual([])
+  it('splits valid input into its lines, each with its line number and byte position', () => {
+    const input = Buffer.from('{"a":"é"}\n\n{"b":"😀"}\r\nlast')
+    const { lines } = scanAll(input, [3, 12, 13])
+    expect(lines).toEqual([
+      { text: '{"a":"é"}', line: 1, byteOffset: 0, byteLength: 10, bad: undefined },
+      { text: '', line: 2, byteOffset: 11, byteLength: 0, bad: undefined },
+      { text: '{"b":"😀"}\r', line: 3, byteOffset: 12, byteLength: 13, bad: undefined },
+      { text: 'last', line: 4, byteOffset: 26, byteLength: 4, bad: undefined },
+    ])
+  })
+
+  it('starts counting at its origin', () => {
+    const scanner = new LineScanner(100, { line: 41, byteOffset: 5000 })
+    expect(scanner.scan(Buffer.from('a\nbc\n')).map(({ line, byteOffset }) => [line, byteOffset])).toEqual([
+      [41, 5000],
+      [42, 5002],
+    ])
+    expect(scanner.end()).toEqual([])
   })
 
   it('names the line and the exact byte of invalid UTF-8', () => {
@@ -41,17 +49,16 @@ describe('LineScanner', () => {
 
   it('truncates a line past maxLineLength to exactly the limit and keeps the next lines', () => {
     const input = Buffer.from(`${'x'.repeat(50)}\nshort\n${'y'.repeat(30)}`)
-    const { forwarded, bad } = scanAll(input, [7, 20, 51, 60], 10)
-    expect(forwarded.toString()).toBe(`${'x'.repeat(10)}\nshort\n${'y'.repeat(10)}`)
+    const { texts, bad } = scanAll(input, [7, 20, 51, 60], 10)
+    expect(texts).toEqual(['x'.repeat(10), 'short', 'y'.repeat(10)])
     expect(bad).toEqual([
       { line: 1, byteOffset: 0, byteLength: 50, problem: 'too-long', badByteOffset: -1 },
       { line: 3, byteOffset: 57, byteLength: 30, problem: 'too-long', badByteOffset: -1 },
     ])
   })
 
-  // split2's own tests cut input at every boundary; here any cut, inside multi-byte characters too, must
-  // give the same result as no cut at all.
-  it('gives the same forwarded bytes and bad lines wherever the chunks are cut', () => {
+  // Any cut, inside multi-byte characters too, must give the same lines as no cut at all.
+  it('gives the same lines and bad lines wherever the chunks are cut', () => {
     const piece = fc.oneof(
       fc.string({ unit: 'grapheme', maxLength: 8 }).map((s) => Buffer.from(s)),
       fc.constant(Buffer.from('\n')),
@@ -67,8 +74,11 @@ describe('LineScanner', () => {
           const cuts = rawCuts.map((c) => (input.length === 0 ? 0 : c % input.length))
           const whole = scanAll(input, [], max)
           const chunked = scanAll(input, cuts, max)
-          expect(chunked.forwarded.equals(whole.forwarded)).toBe(true)
-          expect(chunked.bad).toEqual(whole.bad)
+          expect(chunked.lines).toEqual(whole.lines)
+          // Valid lines are exactly the input's, in order, wherever their positions say.
+          for (const line of whole.lines.filter((l) => l.bad === undefined)) {
+            expect(line.text).toBe(input.subarray(line.byteOffset, line.byteOffset + line.byteLength).toString())
+          }
           // Every line reported invalid really is: re-decoding it strictly throws.
           for (const bad of whole.bad.filter((b) => b.problem === 'invalid-utf8')) {
             const line = input.subarray(bad.byteOffset, bad.byteOffset + bad.byteLength)
@@ -120,26 +130,27 @@ describe('LineScanner streaming of long lines', () => {
           const input = Buffer.from(lines.map((text) => `${text}\n`).join(''))
           const { opened, streaming } = recordingStreams()
           const scanner = new LineScanner(1 << 20, { line: 1, byteOffset: 0 }, streaming)
-          const forwarded: Buffer[] = []
+          const scanned: ScannedLine[] = []
           let from = 0
           for (const cut of [...cuts.map((c) => Math.min(c, input.length)).sort((a, b) => a - b), input.length]) {
-            forwarded.push(...scanner.scan(input.subarray(from, cut)))
+            scanned.push(...scanner.scan(input.subarray(from, cut)))
             from = cut
           }
-          scanner.end()
+          scanned.push(...scanner.end())
           const long = lines.map((text, i) => [i + 1, text] as const).filter(([, text]) => Buffer.byteLength(text) > 8)
           expect(opened.map((stream) => stream.line)).toEqual(long.map(([line]) => line))
           for (const [line, text] of long) {
-            const taken = scanner.takeBadLine(line)
+            const taken = scanned[line - 1]?.bad
             expect(taken?.problem).toBe('streamed')
             expect(taken?.streamed).toEqual({ ok: true, value: text })
           }
-          // The splitter still sees every line, a streamed one cut to its first `over` bytes.
-          const expected = lines.map((text) => {
-            const bytes = Buffer.from(text)
-            return `${bytes.length > 8 ? bytes.subarray(0, 8).toString('latin1') : bytes.toString('latin1')}\n`
-          })
-          expect(Buffer.concat(forwarded).toString('latin1')).toBe(expected.join(''))
+          // Every line is still there, a streamed one's text cut to its first `over` bytes.
+          expect(scanned.map((line) => line.text)).toEqual(
+            lines.map((text) => {
+              const bytes = Buffer.from(text)
+              return (bytes.length > 8 ? bytes.subarray(0, 8) : bytes).toString()
+            }),
+          )
         },
       ),
       { numRuns: 300 },
@@ -149,24 +160,23 @@ describe('LineScanner streaming of long lines', () => {
   it('reports a stream that throws as the line result, and skips the rest of that line', () => {
     const { opened, streaming } = recordingStreams()
     const scanner = new LineScanner(1 << 20, { line: 1, byteOffset: 0 }, streaming)
-    scanner.scan(Buffer.from('0123456789!abc'))
-    scanner.scan(Buffer.from('defghij\nok\n'))
-    scanner.end()
-    const result = scanner.takeBadLine(1)
-    expect(result).toMatchObject({ problem: 'streamed', byteOffset: 0, byteLength: 21, streamed: { ok: false } })
+    const lines = [...scanner.scan(Buffer.from('0123456789!abc')), ...scanner.scan(Buffer.from('defghij\nok\n')), ...scanner.end()]
+    expect(lines[0]?.bad).toMatchObject({ problem: 'streamed', byteOffset: 0, byteLength: 21, streamed: { ok: false } })
     expect(opened[0]?.destroyed).toBe(true)
-    expect(scanner.takeBadLine(2)).toBeUndefined()
+    expect(lines[1]).toEqual({ text: 'ok', line: 2, byteOffset: 22, byteLength: 2, bad: undefined })
   })
 
   it('lets maxLineLength and invalid UTF-8 win over streaming, and frees the stream', () => {
     const { opened, streaming } = recordingStreams()
     const scanner = new LineScanner(12, { line: 1, byteOffset: 0 }, streaming)
-    scanner.scan(Buffer.concat([Buffer.from('0123456789\n0123456789'), Buffer.from([0xff]), Buffer.from('\n0123456789')]))
-    scanner.scan(Buffer.from('abcdef\n'))
-    scanner.end()
-    expect(scanner.takeBadLine(1)?.problem).toBe('streamed')
-    expect(scanner.takeBadLine(2)?.problem).toBe('invalid-utf8')
-    expect(scanner.takeBadLine(3)?.problem).toBe('too-long')
+    const lines = [
+      ...scanner.scan(Buffer.concat([Buffer.from('0123456789\n0123456789'), Buffer.from([0xff]), Buffer.from('\n0123456789')])),
+      ...scanner.scan(Buffer.from('abcdef\n')),
+      ...scanner.end(),
+    ]
+    expect(lines.map((line) => line.bad?.problem)).toEqual(['streamed', 'invalid-utf8', 'too-long'])
+    // A too-long line that was streaming keeps the text it had: its first `over` bytes.
+    expect(lines[2]?.text).toBe('01234567')
     expect(opened.map((stream) => stream.destroyed)).toEqual([false, true, true])
   })
 

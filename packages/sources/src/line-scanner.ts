@@ -1,11 +1,11 @@
 import { isUtf8 } from 'node:buffer'
 
-/** A line the scanner found bad before it reached the line splitter. */
+/** A line the scanner found bad: too long, not UTF-8, or parsed by a LineStream. */
 export interface BadLine {
   /** 1-based line number. */
   readonly line: number
   readonly byteOffset: number
-  /** The line's true length in bytes without its newline (a too-long line reaches the splitter truncated). */
+  /** The line's true length in bytes, without its newline. */
   readonly byteLength: number
   readonly problem: 'too-long' | 'invalid-utf8' | 'streamed'
   /** For invalid-utf8: absolute offset of the first byte that is not UTF-8. */
@@ -25,7 +25,7 @@ export interface LineStream {
   destroy(): void
 }
 
-/** Lines longer than `over` bytes go to a LineStream instead of whole to the splitter. */
+/** Lines longer than `over` bytes are parsed by a LineStream as they come instead of decoded whole. */
 export interface LineStreaming {
   readonly over: number
   readonly open: (line: number, byteOffset: number) => LineStream
@@ -40,25 +40,39 @@ export interface ScanOrigin {
 
 const newline = 0x0a
 
+/** One line of the input, without its newline, where it is in the file, and what was wrong with it. */
+export interface ScannedLine {
+  /**
+   * The line decoded as UTF-8. A bad or streamed line's text is only what a dead letter needs: a too-long line's
+   * first maxLineLength bytes, a streamed line's first `over` bytes, invalid bytes as U+FFFD.
+   */
+  readonly text: string
+  /** 1-based line number. */
+  readonly line: number
+  readonly byteOffset: number
+  /** The line's true length in bytes, without its newline. */
+  readonly byteLength: number
+  readonly bad: BadLine | undefined
+}
+
 /**
- * Watches the bytes on their way to split2, which can do neither of these itself: it decodes invalid UTF-8 to
- * U+FFFD silently, and its maxLength error carries no line number (docs/facts.md). The scanner counts lines,
- * validates UTF-8 with `isUtf8` (simdutf in Node >= 18.14; a chunk's split multi-byte tail is carried to the
- * next chunk) and truncates a line past `maxLineLength` bytes, so split2 never buffers more than that. Each bad
- * line is queued with its exact position before its bytes are forwarded; the consumer matches the queue against
- * the lines split2 gives back, in order.
+ * Splits bytes into lines itself, one `indexOf` pass and one UTF-8 decode per line, because split2 cannot do
+ * what a loader needs: it decodes invalid UTF-8 to U+FFFD silently, its maxLength error carries no line number,
+ * and it joins and re-splits a long line's text on every chunk (docs/facts.md: quadratic on long lines; on the
+ * 1 GB mixed export, split2 alone took 3.4x as long as this splitter). The scanner counts lines, validates UTF-8
+ * with `isUtf8` (simdutf in Node >= 18.14; a chunk's split multi-byte tail is carried to the next chunk), keeps
+ * at most `maxLineLength` bytes of a line, and hands lines over `streaming.over` bytes to a LineStream.
  */
 export class LineScanner {
   readonly #maxLineLength: number
-  readonly #badLines: BadLine[] = []
   #offset = 0
   #line = 1
   #lineStart = 0
   #lineTooLong = false
   #carry: Buffer | undefined = undefined
   readonly #streaming: LineStreaming | undefined
-  // The current line's bytes in earlier chunks (views), kept while it may still turn out to need streaming.
-  #lineParts: Buffer[] = []
+  /** The current line's kept bytes in earlier chunks (views): its text, and what a stream opened late is fed. */
+  #parts: Buffer[] = []
   #stream: LineStream | undefined = undefined
   #streamFailure: { ok: false; error: unknown } | undefined = undefined
 
@@ -74,53 +88,71 @@ export class LineScanner {
     this.#lineStart = origin.byteOffset
   }
 
-  /** Returns the parts of `chunk` to forward: all of it, except the bytes of a line past maxLineLength. */
-  scan(chunk: Buffer): Buffer[] {
+  /** The lines that end in `chunk`; the bytes of a line it does not end are kept (views) until one does. */
+  scan(chunk: Buffer): ScannedLine[] {
     this.#validate(chunk)
-    const forward: Buffer[] = []
-    let from = 0
+    const lines: ScannedLine[] = []
     let pos = 0
     while (pos < chunk.length) {
       const nl = chunk.indexOf(newline, pos)
-      const segmentEnd = nl === -1 ? chunk.length : nl
-      const lineLengthAtEnd = this.#offset + segmentEnd - this.#lineStart
-      if (!this.#lineTooLong && lineLengthAtEnd > this.#maxLineLength) {
-        // Forward up to the limit, drop the rest of this line; the newline itself is forwarded below.
-        const keep = this.#maxLineLength - (this.#offset + pos - this.#lineStart)
-        forward.push(chunk.subarray(from, pos + keep))
-        this.#lineTooLong = true
-        from = segmentEnd
-        this.#abandonStream()
-      } else if (this.#lineTooLong) {
-        from = segmentEnd
-      } else if (this.#stream !== undefined) {
-        this.#feed(chunk.subarray(pos, segmentEnd))
-        from = segmentEnd
-      } else if (this.#streaming !== undefined && lineLengthAtEnd > this.#streaming.over) {
-        // Like a truncation: the splitter gets the line's first `over` bytes (its consumer only takes the
-        // stream's result for that line); the stream gets the whole line, from its first byte.
-        const keep = this.#streaming.over - (this.#offset + pos - this.#lineStart)
-        forward.push(chunk.subarray(from, pos + keep))
-        this.#stream = this.#streaming.open(this.#line, this.#lineStart)
-        for (const part of this.#lineParts) this.#feed(part)
-        this.#feed(chunk.subarray(pos, segmentEnd))
-        from = segmentEnd
+      if (nl === -1) {
+        this.#take(chunk, pos, chunk.length)
+        break
       }
-      if (nl === -1) break
-      this.#endLine(this.#offset + nl)
+      const end = this.#offset + nl
+      // The common case, decoded straight from the chunk: a whole, short, valid line.
+      if (this.#parts.length === 0 && this.#stream === undefined && !this.#lineTooLong && !this.#invalidBefore(end)) {
+        const byteLength = end - this.#lineStart
+        if (byteLength <= this.#maxLineLength && (this.#streaming === undefined || byteLength <= this.#streaming.over)) {
+          lines.push({ text: chunk.toString('utf8', pos, nl), line: this.#line, byteOffset: this.#lineStart, byteLength, bad: undefined })
+          this.#nextLine(end)
+          pos = nl + 1
+          continue
+        }
+      }
+      this.#take(chunk, pos, nl)
+      lines.push(this.#endLine(end))
       pos = nl + 1
     }
-    if (from < chunk.length) forward.push(from === 0 ? chunk : chunk.subarray(from))
-    if (this.#streaming !== undefined && this.#stream === undefined && !this.#lineTooLong && pos < chunk.length) {
-      this.#lineParts.push(chunk.subarray(pos))
-    }
     this.#offset += chunk.length
-    return forward
+    return lines
+  }
+
+  /** Call at the end of input: the last line may lack its newline, and a carried partial character is invalid. */
+  end(): ScannedLine[] {
+    if (this.#carry !== undefined) {
+      this.#invalid.push(this.#offset - this.#carry.length)
+      this.#carry = undefined
+    }
+    return this.#offset > this.#lineStart ? [this.#endLine(this.#offset)] : []
   }
 
   /** Frees an unfinished line stream (the input was destroyed mid-line). */
   destroy(): void {
     this.#abandonStream()
+    this.#parts = []
+  }
+
+  /** Takes `chunk[from, to)`, the next bytes of the current line. */
+  #take(chunk: Buffer, from: number, to: number): void {
+    if (from === to || this.#lineTooLong) return
+    const before = this.#offset + from - this.#lineStart
+    const after = this.#offset + to - this.#lineStart
+    if (after > this.#maxLineLength) {
+      // Once streaming, the text is already the line's first `over` bytes; else its first maxLineLength.
+      if (this.#stream === undefined) this.#parts.push(chunk.subarray(from, from + this.#maxLineLength - before))
+      this.#lineTooLong = true
+      this.#abandonStream()
+    } else if (this.#stream !== undefined) {
+      this.#feed(chunk.subarray(from, to))
+    } else if (this.#streaming !== undefined && after > this.#streaming.over) {
+      this.#stream = this.#streaming.open(this.#line, this.#lineStart)
+      for (const part of this.#parts) this.#feed(part)
+      this.#feed(chunk.subarray(from, to))
+      this.#parts.push(chunk.subarray(from, from + this.#streaming.over - before))
+    } else {
+      this.#parts.push(chunk.subarray(from, to))
+    }
   }
 
   #feed(bytes: Buffer): void {
@@ -138,32 +170,23 @@ export class LineScanner {
     if (this.#stream !== undefined && this.#streamFailure === undefined) this.#stream.destroy()
     this.#stream = undefined
     this.#streamFailure = undefined
-    this.#lineParts = []
   }
 
-  /** Call at the end of input: the last line may lack its newline, and a carried partial character is invalid. */
-  end(): void {
-    if (this.#carry !== undefined) {
-      this.#invalid.push(this.#offset - this.#carry.length)
-      this.#carry = undefined
-    }
-    if (this.#offset > this.#lineStart) this.#endLine(this.#offset)
+  /** Whether an invalid byte not yet claimed lies before `end`. */
+  #invalidBefore(end: number): boolean {
+    return this.#invalid.length > 0 && (this.#invalid[0] as number) <= end
   }
 
-  /** The oldest queued bad line, if it is `line`; removes it. */
-  takeBadLine(line: number): BadLine | undefined {
-    const first = this.#badLines[0]
-    if (first === undefined || first.line !== line) return undefined
-    this.#badLines.shift()
-    return first
-  }
-
-  #endLine(end: number): void {
+  #endLine(end: number): ScannedLine {
     let invalidAt = -1
-    while (this.#invalid.length > 0 && (this.#invalid[0] as number) <= end) {
+    while (this.#invalidBefore(end)) {
       const offset = this.#invalid.shift() as number
       if (invalidAt === -1) invalidAt = offset
     }
+    const parts = this.#parts
+    const text = parts.length === 1 ? (parts[0] as Buffer).toString('utf8') : Buffer.concat(parts).toString('utf8')
+    const at = { line: this.#line, byteOffset: this.#lineStart, byteLength: end - this.#lineStart }
+    let bad: BadLine | undefined
     if (this.#stream !== undefined && !this.#lineTooLong && invalidAt === -1) {
       let streamed: StreamedLine | undefined = this.#streamFailure
       if (streamed === undefined) {
@@ -173,26 +196,19 @@ export class LineScanner {
           streamed = { ok: false, error }
         }
       }
-      this.#badLines.push({
-        line: this.#line,
-        byteOffset: this.#lineStart,
-        byteLength: end - this.#lineStart,
-        problem: 'streamed',
-        badByteOffset: -1,
-        streamed,
-      })
+      bad = { ...at, problem: 'streamed', badByteOffset: -1, streamed }
       this.#stream = undefined
       this.#streamFailure = undefined
     } else if (this.#lineTooLong || invalidAt !== -1) {
-      this.#badLines.push({
-        line: this.#line,
-        byteOffset: this.#lineStart,
-        byteLength: end - this.#lineStart,
-        problem: this.#lineTooLong ? 'too-long' : 'invalid-utf8',
-        badByteOffset: invalidAt,
-      })
+      bad = { ...at, problem: this.#lineTooLong ? 'too-long' : 'invalid-utf8', badByteOffset: invalidAt }
     }
     this.#abandonStream()
+    this.#nextLine(end)
+    return { text, ...at, bad }
+  }
+
+  #nextLine(end: number): void {
+    this.#parts = []
     this.#line++
     this.#lineStart = end + 1
     this.#lineTooLong = false

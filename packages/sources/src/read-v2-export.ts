@@ -1,4 +1,4 @@
-import { pipeline, Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import {
   type Batch,
   type DeadLetterSink,
@@ -16,13 +16,12 @@ import {
   type V2DataRow,
   v2DataRow,
 } from '@labelpipe/core'
-import split2 from 'split2'
 import { z } from 'zod'
 import type { ByteRange } from './byte-range.js'
 import { detectExportFormat, detectionHeadBytes } from './detect-format.js'
 import { GiantRowParser } from './giant-row.js'
 import { InputBytes } from './input-bytes.js'
-import { type BadLine, LineScanner } from './line-scanner.js'
+import { type BadLine, LineScanner, type ScannedLine } from './line-scanner.js'
 import { recordParser } from './parse-record.js'
 import { DeadLetterPolicy, parseReaderOptions } from './reader-options.js'
 
@@ -34,8 +33,8 @@ export interface ReadV2ExportOptions {
    * line, takes each frame of its frames maps out, validates it and spools it to a temp file, and gives a
    * record whose frames maps are empty and backed by a FrameStore (core's `frameStoreOf`); flattenDataRows
    * reads them back frame by frame. Memory then grows with the line's non-frame part and 16 bytes a frame,
-   * not with the line. Default 8 MiB: JSON.parse of a line holds it several times over, and split2 re-scans
-   * a partial line on every chunk, quadratic on long lines (docs/facts.md: 8 MB took 0.4 s, 64 MB 24 s).
+   * not with the line. Default 8 MiB: a line parsed whole is held as bytes, as a string and as JSON.parse's
+   * objects, several times its size.
    */
   readonly streamLinesOver?: number
   /** For a streamed line: the most bytes it may hold outside its frames maps. Default 64 MiB. */
@@ -157,62 +156,58 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
       over: streamLinesOver,
       open: (line, byteOffset) => new GiantRowParser({ file, line, byteOffset }, maxHeaderBytes),
     })
-    // split2 decodes and splits; '\n' only, so a '\r' stays in the line and byte offsets stay exact (JSON.parse
-    // ignores the trailing '\r' as whitespace).
-    const lines = split2('\n')
-    const bytes = Readable.from(this.#scannedBytes(scanner), { objectMode: false })
-    // An error on either side destroys both; it reaches us as the rejection of the loop below.
-    pipeline(bytes, lines, () => {})
     let offset = origin.byteOffset
     let batch: Located<V2DataRow>[] = []
     let textInBatch = 0
     try {
-      for await (const line of lines as AsyncIterable<string>) {
-        let text = line
-        const at: Position = { file, line: origin.line + this.#lines++, byteOffset: offset }
-        // A UTF-8 byte order mark (Windows tools write one) is not JSON; its 3 bytes still count in offsets.
-        if (at.line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1)
-        const bad = scanner.takeBadLine(at.line)
-        offset += (bad === undefined ? Buffer.byteLength(line) : bad.byteLength) + 1
-        let record: V2DataRow
-        if (bad?.streamed !== undefined) {
-          // A streamed line: `text` is only its first streamLinesOver bytes, the record came from the stream.
-          if (!bad.streamed.ok) {
-            if (!isLabelpipeError(bad.streamed.error)) throw bad.streamed.error
-            await this.#badRecords.reject(bad.streamed.error, text)
+      for await (const lines of this.#scannedLines(scanner)) {
+        for (const scanned of lines) {
+          let text = scanned.text
+          const { bad } = scanned
+          const at: Position = { file, line: scanned.line, byteOffset: scanned.byteOffset }
+          // Where reading is if what follows fails: past this line.
+          offset = scanned.byteOffset + scanned.byteLength + 1
+          this.#lines++
+          // A UTF-8 byte order mark (Windows tools write one) is not JSON; its 3 bytes still count in offsets.
+          if (at.line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+          let record: V2DataRow
+          if (bad?.streamed !== undefined) {
+            // A streamed line: `text` is only its first streamLinesOver bytes, the record came from the stream.
+            if (!bad.streamed.ok) {
+              if (!isLabelpipeError(bad.streamed.error)) throw bad.streamed.error
+              await this.#badRecords.reject(bad.streamed.error, text)
+              continue
+            }
+            record = bad.streamed.value as V2DataRow
+          } else if (bad !== undefined) {
+            await this.#badRecords.reject(badLineError(bad, maxLineLength, at), text)
             continue
-          }
-          record = bad.streamed.value as V2DataRow
-        } else if (bad !== undefined) {
-          await this.#badRecords.reject(badLineError(bad, maxLineLength, at), text)
-          continue
-        } else if (isBlank(text)) {
-          this.#blankLines++
-          continue
-        } else {
-          try {
-            record = parseDataRow(text, at)
-          } catch (error) {
-            if (!isLabelpipeError(error)) throw error
-            await this.#badRecords.reject(error, text)
+          } else if (isBlank(text)) {
+            this.#blankLines++
             continue
+          } else {
+            try {
+              record = parseDataRow(text, at)
+            } catch (error) {
+              if (!isLabelpipeError(error)) throw error
+              await this.#badRecords.reject(error, text)
+              continue
+            }
           }
-        }
-        this.#records++
-        batch.push({ value: record, at })
-        textInBatch += text.length
-        if (batch.length >= batchSize || textInBatch >= batchBytes) {
-          yield batch
-          batch = []
-          textInBatch = 0
+          this.#records++
+          batch.push({ value: record, at })
+          textInBatch += text.length
+          if (batch.length >= batchSize || textInBatch >= batchBytes) {
+            yield batch
+            batch = []
+            textInBatch = 0
+          }
         }
       }
       if (batch.length > 0) yield batch
     } catch (error) {
       throw isLabelpipeError(error) ? error : new InputError(file, offset, error)
     } finally {
-      bytes.destroy()
-      lines.destroy()
       scanner.destroy()
     }
     if (this.#lines - this.#blankLines !== this.#records + this.#badRecords.count) {
@@ -222,7 +217,8 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
     }
   }
 
-  async *#scannedBytes(scanner: LineScanner): AsyncGenerator<Buffer> {
+  /** The input's lines, a chunk's worth at a time; the input is destroyed however iteration ends. */
+  async *#scannedLines(scanner: LineScanner): AsyncGenerator<ScannedLine[]> {
     let checked = false
     let head: Buffer = Buffer.alloc(0)
     for await (const chunk of this.#input.chunks()) {
@@ -231,16 +227,16 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
         head = head.length === 0 ? chunk : Buffer.concat([head, chunk])
         if (head.length < detectionHeadBytes) continue
         checked = true
-        yield* this.#scanHead(scanner, head)
+        yield this.#scanHead(scanner, head)
         continue
       }
-      yield* scanner.scan(chunk)
+      yield scanner.scan(chunk)
     }
-    if (!checked) yield* this.#scanHead(scanner, head)
-    scanner.end()
+    if (!checked) yield this.#scanHead(scanner, head)
+    yield scanner.end()
   }
 
-  #scanHead(scanner: LineScanner, head: Buffer): Buffer[] {
+  #scanHead(scanner: LineScanner, head: Buffer): ScannedLine[] {
     if (detectExportFormat(head) === 'v1') {
       throw new UnsupportedFormatError(
         'this is an Export v1 file (label-centric JSON); readV2Export reads Export v2 NDJSON, one data row per line',

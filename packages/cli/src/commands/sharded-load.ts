@@ -40,26 +40,39 @@ const workerScript = new URL('./load-worker.js', import.meta.url)
  * - A heap limit: V8 lets a heap grow up to 4x its live size between full collections when its limit is large,
  *   ~1.6x at 1 GiB; a worker's old space stayed at ~25 MiB instead of 60-85. It leaves room for a line parsed
  *   whole: 16 bytes of heap per byte of --max-line-length (64 MiB when not given), 1 GiB at least.
- * - A 32 MiB young generation (V8's default reaches 48) for exports of short lines: 24 or 16 MiB saved ~30 MiB but
- *   took the image export from 19.2 s to 21.8-22.0 s. For long lines (video, ~240 KB a data row) 16 MiB: the 1 GB
- *   video export peaked at 288 MiB in 24.8 s against 324 MiB in 23.5 s at 32 (measured in one quiet session).
- *   The line size is read from the first MiB of the range (youngGenerationFor).
- * - Source batches of 32 data rows instead of 128, so fewer rows are alive across collections.
+ * - A 32 MiB young generation (V8's default reaches 48) for exports of short lines: 16 MiB saved ~30 MiB but took
+ *   the 1 GB image export (~4 KB a line) from 16.8 s to 21.2 s. For longer lines 16 MiB: the 1 GB video export
+ *   (~240 KB a line) peaked at 288 MiB in 24.8 s against 324 MiB in 23.5 s at 32; the 1 GB mixed export (images
+ *   and video, ~37 KB a line) at 267 MiB in 20.3 s against 313 MiB in 17.8 s, and its 10 GB soak at 290 MiB
+ *   against 328. The line size is sampled across the range (youngGenerationFor).
+ * - Source batches of 16 data rows instead of 128, so fewer rows are alive across collections: on the mixed export
+ *   262 MiB against 279 at 32, and no slower; image and video batches are unchanged (the 1 MiB text cap cuts video
+ *   batches first).
  * - Parquet row groups of 12,500 rows and 2 MiB of rows held in JS: parquet-wasm's memory, which never shrinks, is
  *   sized by the largest row group it encoded (~80 MiB for 100,000 rows, ~40 for 25,000).
  */
-const workerMemory = { batchSize: 32, rowGroupRows: 12_500, maxBufferedBytes: 2 * 1024 * 1024 }
-const longLineBytes = 64 * 1024
+const workerMemory = { batchSize: 16, rowGroupRows: 12_500, maxBufferedBytes: 2 * 1024 * 1024 }
+const longLineBytes = 16 * 1024
+const sampleWindows = 8
 
-/** 16 MiB when the lines at `start` average 64 KiB or more (video), else 32 (see above). */
-async function youngGenerationFor(path: string, start: number): Promise<number> {
+/**
+ * 16 MiB when the range's lines average 16 KiB or more (video, or images and video mixed), else 32 (see above).
+ * The average is taken over 8 windows of 128 KiB spread across the range: a mixed export's first MiB can be all
+ * images.
+ */
+async function youngGenerationFor(path: string, { start, end }: ByteRange): Promise<number> {
   const handle = await open(path, 'r')
   try {
-    const head = Buffer.alloc(1024 * 1024)
-    const { bytesRead } = await handle.read(head, 0, head.length, start)
+    const window = Buffer.alloc(128 * 1024)
+    const step = Math.max(window.length, Math.floor((end - start) / sampleWindows))
+    let sampled = 0
     let lines = 0
-    for (let at = head.indexOf(0x0a); at !== -1 && at < bytesRead; at = head.indexOf(0x0a, at + 1)) lines++
-    return bytesRead / Math.max(lines, 1) >= longLineBytes ? 16 : 32
+    for (let at = start; at < end && sampled < sampleWindows * window.length; at += step) {
+      const { bytesRead } = await handle.read(window, 0, Math.min(window.length, end - at), at)
+      sampled += bytesRead
+      for (let nl = window.indexOf(0x0a); nl !== -1 && nl < bytesRead; nl = window.indexOf(0x0a, nl + 1)) lines++
+    }
+    return sampled / Math.max(lines, 1) >= longLineBytes ? 16 : 32
   } finally {
     await handle.close()
   }
@@ -94,7 +107,7 @@ export async function loadSharded(config: LoadConfig, io: CliIo, context: LoadCo
   })
   const shardRange = splitIntoRanges({ start: 0, end: fileBytes }, shard.count)[shard.index - 1] as ByteRange
   const ranges = splitIntoRanges(shardRange, config.workers)
-  const memory = { ...workerMemory, youngGenerationMb: await youngGenerationFor(config.input, shardRange.start) }
+  const memory = { ...workerMemory, youngGenerationMb: await youngGenerationFor(config.input, shardRange) }
   const seqs = ranges.map((_, worker) => shard.index - 1 + shard.count * worker)
   const sharedErrorCount = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
   const started = performance.now()

@@ -1,6 +1,6 @@
 import { SinkError, type TableName } from '@labelpipe/core'
 import type { PartFile } from '../part-file.js'
-import { decodeStruct, i64Field } from './thrift-compact.js'
+import { decodeStructField } from './thrift-compact.js'
 
 // parquet-wasm's streaming writer drops the error of a failed batch write (`let _ = writer.write(..)` in its
 // writer_async.rs) and still writes a valid footer, so a lost row group would look like success. Before a file
@@ -32,7 +32,8 @@ export async function checkParquetFooter(file: PartFile, table: TableName, expec
 
 /** FileMetaData.num_rows (field 3, i64) of a footer. */
 export function fileMetaDataRows(footer: Uint8Array): number {
-  const rows = i64Field(decodeStruct(footer).struct, 3)
+  const rows = decodeStructField(footer, 3)
   if (rows === undefined) throw new RangeError('FileMetaData has no num_rows')
-  return rows
+  if (typeof rows !== 'bigint') throw new RangeError('FileMetaData.num_rows is not an i64')
+  return Number(rows)
 }

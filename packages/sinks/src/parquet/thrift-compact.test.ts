@@ -1,7 +1,16 @@
 import * as arrow from 'apache-arrow'
 import { Table, WriterPropertiesBuilder, writeParquet } from 'parquet-wasm/node'
 import { describe, expect, it } from 'vitest'
-import { decodeStruct, encodeStruct, field, i64Field, setField, type ThriftStruct, ThriftType } from './thrift-compact.js'
+import {
+  decodeStruct,
+  decodeStructField,
+  encodeStruct,
+  field,
+  i64Field,
+  setField,
+  type ThriftStruct,
+  ThriftType,
+} from './thrift-compact.js'
 
 function footerOf(file: Uint8Array): Uint8Array {
   const length = new DataView(file.buffer, file.byteOffset + file.length - 8, 4).getUint32(0, true)
@@ -31,7 +40,14 @@ describe('thrift compact codec', () => {
   })
 
   it('round-trips every type, long field deltas, negative and 64-bit integers, and big lists', () => {
-    const inner: ThriftStruct = { kind: 'struct', fields: [{ id: 1, type: ThriftType.I32, value: -7 }] }
+    const inner: ThriftStruct = {
+      kind: 'struct',
+      fields: [
+        { id: 1, type: ThriftType.I32, value: -7 },
+        { id: 2, type: ThriftType.True, value: true },
+        { id: 200, type: ThriftType.Binary, value: new Uint8Array([9, 8]) },
+      ],
+    }
     const struct: ThriftStruct = {
       kind: 'struct',
       fields: [
@@ -55,12 +71,21 @@ describe('thrift compact codec', () => {
           },
         },
         { id: 41, type: ThriftType.List, value: { kind: 'list', type: ThriftType.List, elementType: ThriftType.True, items: [1, 2, 1] } },
+        {
+          id: 42,
+          type: ThriftType.List,
+          value: { kind: 'list', type: ThriftType.List, elementType: ThriftType.Struct, items: [inner, inner] },
+        },
         { id: 300, type: ThriftType.Struct, value: inner },
+        { id: 301, type: ThriftType.I32, value: 5 },
       ],
     }
     const bytes = encodeStruct(struct)
     const { struct: decoded } = decodeStruct(bytes)
     expect(decoded).toEqual(struct)
+    // One field alone, every field before it stepped over.
+    for (const f of struct.fields) expect(decodeStructField(bytes, f.id)).toEqual(f.value)
+    expect(decodeStructField(bytes, 302)).toBeUndefined()
     expect(Buffer.from(encodeStruct(decoded)).equals(Buffer.from(bytes))).toBe(true)
   })
 
@@ -73,5 +98,6 @@ describe('thrift compact codec', () => {
     expect(field(struct, 2)?.value).toBe(9)
     const bytes = encodeStruct(struct)
     expect(() => decodeStruct(bytes.subarray(0, bytes.length - 1))).toThrow(RangeError)
+    expect(() => decodeStructField(bytes.subarray(0, bytes.length - 1), 8)).toThrow(RangeError)
   })
 })

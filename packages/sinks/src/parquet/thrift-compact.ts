@@ -53,6 +53,15 @@ export function decodeStruct(bytes: Uint8Array): { readonly struct: ThriftStruct
   return { struct, end: reader.at }
 }
 
+/**
+ * Field `id` of the struct starting at `bytes[0]`, decoded alone: every other field is stepped over without
+ * building anything. A part file's footer lists every row group (~3 KB each for `frame_objects`); decoding it
+ * whole to read num_rows built ~50 MiB of objects at the end of a 5 GB worker range (measured on the soak).
+ */
+export function decodeStructField(bytes: Uint8Array, id: number): ThriftValue | undefined {
+  return new Reader(bytes).structField(id)
+}
+
 export function encodeStruct(struct: ThriftStruct): Uint8Array {
   const writer = new Writer()
   writer.struct(struct)
@@ -124,6 +133,58 @@ class Reader {
       fields.push({ id, type, value })
     }
     return { kind: 'struct', fields }
+  }
+
+  structField(wanted: number): ThriftValue | undefined {
+    let id = 0
+    for (let header = this.#byte(); header !== 0; header = this.#byte()) {
+      const type = header & 0x0f
+      const delta = header >> 4
+      id = delta === 0 ? Number(fromZigzag(this.#varint())) : id + delta
+      if (id === wanted) return type === ThriftType.True ? true : type === ThriftType.False ? false : this.#value(type)
+      if (type !== ThriftType.True && type !== ThriftType.False) this.#skip(type)
+    }
+    return undefined
+  }
+
+  /** Steps over a value of `type`, as #value would read it, building nothing. */
+  #skip(type: number): void {
+    switch (type) {
+      case ThriftType.Byte:
+        this.#byte()
+        return
+      case ThriftType.I16:
+      case ThriftType.I32:
+      case ThriftType.I64:
+        while (this.#byte() >= 0x80);
+        return
+      case ThriftType.Double:
+        this.#take(8)
+        return
+      case ThriftType.Binary:
+        this.#take(Number(this.#varint()))
+        return
+      case ThriftType.List:
+      case ThriftType.Set: {
+        const header = this.#byte()
+        const size = header >> 4 === 15 ? Number(this.#varint()) : header >> 4
+        const elementType = header & 0x0f
+        for (let i = 0; i < size; i++) {
+          if (elementType === ThriftType.True || elementType === ThriftType.False) this.#byte()
+          else this.#skip(elementType)
+        }
+        return
+      }
+      case ThriftType.Struct:
+        for (let header = this.#byte(); header !== 0; header = this.#byte()) {
+          const fieldType = header & 0x0f
+          if (header >> 4 === 0) this.#varint()
+          if (fieldType !== ThriftType.True && fieldType !== ThriftType.False) this.#skip(fieldType)
+        }
+        return
+      default:
+        throw new RangeError(`unsupported thrift type ${type}`)
+    }
   }
 
   #value(type: number): ThriftValue {
