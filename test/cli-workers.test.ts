@@ -85,6 +85,33 @@ describe('labelpipe load --workers', () => {
     }
   })
 
+  it('without --workers, a plain file loads in one worker thread with the tables of the in-thread path (stdin)', async () => {
+    const input = join(dir, 'export.ndjson')
+    await writeV2Export(input, { seed: 4, media: 'mixed', dataRows: 150, framesPerVideo: 30 })
+    const file = await runCli([
+      'load',
+      input,
+      '--to',
+      `ndjson:${join(dir, 'file')}`,
+      '--to',
+      `parquet:${join(dir, 'file-pq')}`,
+      '--load-id',
+      'run',
+    ])
+    const piped = await runCli(
+      ['load', '-', '--to', `ndjson:${join(dir, 'piped')}`, '--to', `parquet:${join(dir, 'piped-pq')}`, '--load-id', 'run'],
+      {
+        stdin: await readFile(input, 'utf8'),
+      },
+    )
+    expect([file.code, file.stderr, piped.code, piped.stderr]).toEqual([0, '', 0, ''])
+    expect(file.stdout.split('\n').slice(2)).toEqual(piped.stdout.split('\n').slice(2))
+    expect(await sortedTableLines(join(dir, 'file'))).toEqual(await sortedTableLines(join(dir, 'piped')))
+    expect(await parquetRows(join(dir, 'file-pq'), 'frame_objects')).toEqual(await parquetRows(join(dir, 'piped-pq'), 'frame_objects'))
+    const files = (await listFiles(join(dir, 'file'))).filter((f) => !f.startsWith('_manifests/'))
+    expect(files).toEqual((await listFiles(join(dir, 'piped'))).filter((f) => !f.startsWith('_manifests/')))
+  })
+
   it('names a bad line in worker 2 by its absolute line and byte, exits 1 and leaves no file of any worker', async () => {
     const lines = Array.from({ length: 2000 }, (_, i) => good(i))
     lines[1500] = '{"data_row":{"id":"x",}'

@@ -22,7 +22,7 @@ import { readCursors } from './cursors.js'
 import { dataRowStages, formatFilterStats } from './data-row-stages.js'
 import { exportFormatOf } from './export-format.js'
 import { createSinks } from './load-sinks.js'
-import { loadSharded, shardRunName } from './sharded-load.js'
+import { loadableInWorker, loadSharded, shardRunName } from './sharded-load.js'
 import { formatHttpFrames, formatV1Warnings, v1DataRows, v1Io } from './v1-data-rows.js'
 
 export interface LoadSummary {
@@ -80,8 +80,11 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
         )
       }
       run = await loadV1(config, io, context)
-    } else if (config.workers === 1 && config.shard === undefined) run = await loadInOneThread(config, io, context)
-    else run = await loadSharded(config, io, context)
+    } else if (config.workers === 1 && config.shard === undefined) {
+      run = (await loadableInWorker(config.input))
+        ? await loadSharded(config, io, context, 'one-thread')
+        : await loadInOneThread(config, io, context)
+    } else run = await loadSharded(config, io, context)
     return { loadId, inputFormat, ...run, deadLetterFile: run.deadLetters > 0 ? deadLetterPath : undefined }
   } catch (error) {
     throw io.signal.aborted ? new StoppedRun(reporter.howFar(), error) : error
