@@ -95,18 +95,13 @@ function workerLimits(task: WorkerTask): ResourceLimits {
 /** Whether `input` can be loaded by a worker thread: a regular, non-empty file that is not gzip (not stdin, a FIFO, a .gz). */
 export async function loadableInWorker(input: string): Promise<boolean> {
   if (input === '-') return false
-  // stat() before open(): opening a FIFO for reading waits for a writer.
+  // stat() first: opening a FIFO for reading waits for a writer. rangeableFileBytes refuses gzip.
   const stats = await stat(input).catch(() => undefined)
   if (stats === undefined || !stats.isFile() || stats.size === 0) return false
-  const handle = await open(input, 'r').catch(() => undefined)
-  if (handle === undefined) return false
-  try {
-    const head = Buffer.alloc(2)
-    const { bytesRead } = await handle.read(head, 0, 2, 0)
-    return !(bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b)
-  } finally {
-    await handle.close()
-  }
+  return rangeableFileBytes(input).then(
+    () => true,
+    () => false,
+  )
 }
 
 /** `<load id>.shard-<k>-of-<n>`: the manifest (and default dead-letter file) name of one shard of a load. */
