@@ -117,6 +117,21 @@ describe('readV2Export', () => {
     )
   })
 
+  it('drops a "__proto__" key, which zod does not check, from objects and records it validated', async () => {
+    const file = join(dir, 'p.ndjson')
+    const label = (annotations: string) => `,"projects":{"p1":{"labels":[{"id":"l1","annotations":${annotations}}]}}`
+    await writeFile(
+      file,
+      `${row('a', `,"__proto__":1${label('{"frames":{}}')}`)}\n${row('b', label('{"segments":{"__proto__":{"not":"ranges"},"f1":[[1,2]]}}'))}\n`,
+    )
+    const rows: V2DataRow[] = []
+    for await (const batch of readV2Export(file)) for (const { value } of batch) rows.push(value)
+    const segments = rows[1]?.projects?.p1?.labels[0]?.annotations?.segments as object
+    expect([Object.hasOwn(rows[0] as object, '__proto__'), Object.hasOwn(segments, '__proto__')]).toEqual([false, false])
+    expect(segments).toEqual({ f1: [[1, 2]] })
+    expect(Object.getPrototypeOf(segments)).toBe(Object.prototype)
+  })
+
   it('fails on a truncated last line, after reading the complete ones', async () => {
     const file = join(dir, 't.ndjson')
     await writeFile(file, `${row('a')}\n${row('b').slice(0, 20)}`)

@@ -7,6 +7,7 @@ import type {
   V2ClassificationAnswer,
   V2Object,
 } from '@labelpipe/core'
+import { countKey } from './flatten-stats.js'
 import type { V1Counters } from './v1-stats.js'
 
 // v1 -> v2 annotation fields (formats.md "v1 -> v2 mapping"): featureId / schemaId / title / value ->
@@ -152,9 +153,4 @@ function v1AnswerToV2(answer: V1Answer, stats: V1Counters): V2ClassificationAnsw
     value: answer.value ?? null,
     classifications: v1ClassificationsToV2(answer.classifications, stats),
   }
-}
-
-/** Adds one to a keyed count (null-prototype records, as flatten-stats.ts keeps them). */
-export function countKey(counts: Record<string, number>, key: string): void {
-  counts[key] = (counts[key] ?? 0) + 1
 }

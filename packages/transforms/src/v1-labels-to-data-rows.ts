@@ -7,7 +7,8 @@
 // I/O and happen in the source package before this stage.
 import type { Position, V1Label, V1LabelContent, V1LabelGroup, V2DataRow, V2Label } from '@labelpipe/core'
 import { InvalidOptionError } from '@labelpipe/core'
-import { countKey, v1ClassificationsToV2, v1ObjectToV2 } from './v1-annotations.js'
+import { countKey } from './flatten-stats.js'
+import { v1ClassificationsToV2, v1ObjectToV2 } from './v1-annotations.js'
 import { decideMedia } from './v1-media.js'
 import { type V1ConvertStats, V1Counters } from './v1-stats.js'
 import { v1FramesToV2 } from './v1-video.js'

@@ -23,6 +23,16 @@ function paths(value: unknown, prefix: (string | number)[] = []): (string | numb
   return out
 }
 
+/**
+ * Own `__proto__` keys anywhere in a value. compileValidator's one documented difference from zod: where zod's
+ * output has fewer than its input (zod dropped one from an object or record it checked), the predicate is false.
+ */
+function protoKeyCount(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0
+  const own = !Array.isArray(value) && Object.hasOwn(value, '__proto__') ? 1 : 0
+  return Object.values(value).reduce((sum: number, item) => sum + protoKeyCount(item), own)
+}
+
 function replaceAt(value: unknown, path: readonly (string | number)[], replacement: unknown): unknown {
   if (path.length === 0) return replacement
   const [head, ...rest] = path
@@ -39,20 +49,35 @@ describe('compileValidator', () => {
     for (const row of fixtureRows) expect([isDataRow(row), v2DataRow.safeParse(row).success]).toEqual([true, true])
   })
 
-  it('agrees with zod on fixture rows with any one value replaced by any JSON value', () => {
-    const replacement = fc.oneof(
-      fc.jsonValue({ maxDepth: 2 }),
-      fc.constantFrom(null, '', 'not-a-date', 1.5, -1, 2 ** 31, [], {}, [[1, 2]], [[1, 2, 3]], { x: 1, y: '2' }),
-    )
-    fc.assert(
-      fc.property(fc.nat(fixtureRows.length - 1), fc.nat(), replacement, (rowIndex, pathIndex, value) => {
-        const row = fixtureRows[rowIndex]
-        const all = paths(row)
-        const mutated = replaceAt(row, all[pathIndex % all.length] as (string | number)[], value)
-        expect(isDataRow(mutated)).toBe(v2DataRow.safeParse(mutated).success)
-      }),
-      { numRuns: 3000 },
-    )
+  // A fixed seed, then a random one (fast-check prints it on failure, to replay), as in test/property-tables.test.ts.
+  for (const seed of [9, undefined]) {
+    it(`agrees with zod on fixture rows with any one value replaced by any JSON value (seed ${seed ?? 'random'})`, () => {
+      const protoKeyed = JSON.parse('{"__proto__":{"":0},"ok":[[1,2]]}') as unknown
+      const replacement = fc.oneof(
+        fc.jsonValue({ maxDepth: 2 }),
+        fc.constantFrom(null, '', 'not-a-date', 1.5, -1, 2 ** 31, [], {}, [[1, 2]], [[1, 2, 3]], { x: 1, y: '2' }, protoKeyed),
+      )
+      fc.assert(
+        fc.property(fc.nat(fixtureRows.length - 1), fc.nat(), replacement, (rowIndex, pathIndex, value) => {
+          const row = fixtureRows[rowIndex]
+          const all = paths(row)
+          const mutated = replaceAt(row, all[pathIndex % all.length] as (string | number)[], value)
+          const parsed = v2DataRow.safeParse(mutated)
+          expect(isDataRow(mutated)).toBe(parsed.success && protoKeyCount(parsed.data) === protoKeyCount(mutated))
+        }),
+        { numRuns: 3000, ...(seed === undefined ? {} : { seed }) },
+      )
+    })
+  }
+
+  it('is false for an own __proto__ key, which zod passes without checking it', () => {
+    const row = fixtureRows.find((r) => JSON.stringify(r).includes('"segments":{"')) as { projects: Record<string, unknown> }
+    const text = JSON.stringify(row).replace('"segments":{', '"segments":{"__proto__":{"not":"ranges"},')
+    const withProto = JSON.parse(text) as unknown
+    expect(v2DataRow.safeParse(withProto).success).toBe(true)
+    expect(isDataRow(withProto)).toBe(false)
+    const looseWithProto = JSON.parse(JSON.stringify(row).replace('{', '{"__proto__":1,')) as unknown
+    expect([v2DataRow.safeParse(looseWithProto).success, isDataRow(looseWithProto)]).toEqual([true, false])
   })
 
   it('implements each supported zod construct as zod does', () => {

@@ -1,6 +1,9 @@
 import type { z } from 'zod'
 
-/** A type guard compiled from a zod schema: true exactly when `schema.safeParse(value).success` would be. */
+/**
+ * A type guard compiled from a zod schema: true exactly when `schema.safeParse(value).success` would be, except
+ * for a value holding an own `__proto__` key (JSON.parse makes one from `"__proto__": ...`), where it is false.
+ */
 export type CompiledValidator<T> = (value: unknown) => value is T
 
 type Check = (value: unknown) => boolean
@@ -37,6 +40,11 @@ interface ZodDef {
  * The schema stays the one definition: this reads its definition (`_zod.def`) and supports the subset
  * labelpipe's record schemas use. Anything else throws at compile time rather than being checked loosely,
  * and a property test holds the predicate equal to `safeParse(...).success`.
+ *
+ * Decision: an own `__proto__` key, in an object or a record, makes the predicate false. zod 4 neither checks
+ * nor copies such a key (zod/v4/core/schemas.js, $ZodRecord and the object catchall loop), so its parse can
+ * succeed while the input still holds an unchecked `__proto__` value. The caller then takes zod's output, which
+ * has no such key, and nothing downstream ever sees a `__proto__` entry it was not told about.
  */
 export function compileValidator<T>(schema: z.ZodType<T>): CompiledValidator<T> {
   return compile(schema, new Map()) as CompiledValidator<T>
@@ -93,7 +101,7 @@ function compileType(schema: z.ZodType, seen: Map<z.ZodType, Check>): Check {
       const entry = compile(def.valueType as z.ZodType, seen)
       return (value) => {
         if (!isPlainObject(value)) return false
-        for (const k in value) if (!key(k) || !entry(value[k])) return false
+        for (const k in value) if (k === '__proto__' || !key(k) || !entry(value[k])) return false
         return true
       }
     }
@@ -122,7 +130,7 @@ function compileObject(def: ZodDef, seen: Map<z.ZodType, Check>): Check {
   const keys = Object.keys(shape)
   let fields: Check[] | undefined
   return (value) => {
-    if (!isPlainObject(value)) return false
+    if (!isPlainObject(value) || Object.hasOwn(value, '__proto__')) return false
     fields ??= keys.map((key) => compile(shape[key] as z.ZodType, seen))
     for (let i = 0; i < keys.length; i++) if (!(fields[i] as Check)(value[keys[i] as string])) return false
     return true
