@@ -300,6 +300,31 @@ describe('idempotence and modes', () => {
     ])
   })
 
+  it('merge into tables some of which are empty: the empty ones take the run as is, the others still replace units', async () => {
+    const schema = 'partial'
+    const unit = (dataRow: string, label: string, note: string) => [
+      rowOf('data_rows', { data_row_id: dataRow, external_id: note }),
+      rowOf('project_data_rows', { project_id: 'p1', data_row_id: dataRow }),
+      rowOf('labels', { label_id: label, project_id: 'p1', data_row_id: dataRow }),
+      rowOf('objects', { label_id: label, feature_id: `${label}-f`, data_row_id: dataRow, name: note }),
+    ]
+    await loadRows(schema, 'partial-1', [located([...unit('d1', 'a', 'v1'), ...unit('d2', 'b', 'v1')])])
+    // objects and project_data_rows emptied behind labelpipe's back; labels and data_rows still hold d1's old rows.
+    await one(`DELETE FROM ${schema}.objects`)
+    await one(`DELETE FROM ${schema}.project_data_rows`)
+    await loadRows(schema, 'partial-2', [located(unit('d1', 'c', 'v2'))])
+    expect(await one(`SELECT label_id, data_row_id FROM ${schema}.labels ORDER BY 1`)).toEqual([
+      { label_id: 'b', data_row_id: 'd2' },
+      { label_id: 'c', data_row_id: 'd1' },
+    ])
+    expect(await one(`SELECT label_id, name FROM ${schema}.objects ORDER BY 1`)).toEqual([{ label_id: 'c', name: 'v2' }])
+    expect(await one(`SELECT data_row_id FROM ${schema}.project_data_rows ORDER BY 1`)).toEqual([{ data_row_id: 'd1' }])
+    expect(await one(`SELECT data_row_id, external_id FROM ${schema}.data_rows ORDER BY 1`)).toEqual([
+      { data_row_id: 'd1', external_id: 'v2' },
+      { data_row_id: 'd2', external_id: 'v1' },
+    ])
+  })
+
   it('duplicate primary keys within a run: the row last in the input wins (byte offset, then arrival)', async () => {
     const rows = [
       rowOf('labels', { label_id: 'x', data_row_id: 'd', version: 'first' }),
