@@ -126,7 +126,8 @@ describe('readV2Export', () => {
     )
     const rows: V2DataRow[] = []
     for await (const batch of readV2Export(file)) for (const { value } of batch) rows.push(value)
-    const segments = rows[1]?.projects?.p1?.labels[0]?.annotations?.segments as object
+    const labelB = rows[1]?.projects?.p1?.labels?.[0]
+    const segments = labelB?.annotations?.segments ?? {}
     expect([Object.hasOwn(rows[0] as object, '__proto__'), Object.hasOwn(segments, '__proto__')]).toEqual([false, false])
     expect(segments).toEqual({ f1: [[1, 2]] })
     expect(Object.getPrototypeOf(segments)).toBe(Object.prototype)
