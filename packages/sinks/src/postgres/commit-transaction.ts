@@ -42,7 +42,7 @@ export interface CommitInput {
  * The commit transaction as a `beforeMerge` hook sees it (`PostgresLoad.commit`): the run's staged rows are all in,
  * the schema's commit lock is held, and nothing has changed yet. What the hook does commits or rolls back with the
  * run, so a caller can keep bookkeeping of its own exactly in step with the tables (the webhook receiver records
- * its deliveries and drops staged rows older than what is stored; webhook-batch.ts).
+ * its deliveries and drops staged rows older than what is stored; delivery-record.ts).
  */
 export interface PostgresCommitTransaction {
   readonly schema: string
