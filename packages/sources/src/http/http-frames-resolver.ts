@@ -1,5 +1,3 @@
-import { pipeline } from 'node:stream'
-import { createGunzip } from 'node:zlib'
 import {
   ExportFormatError,
   HttpFramesError,
@@ -9,11 +7,10 @@ import {
   type V1Label,
   type V1LabelContent,
 } from '@labelpipe/core'
-import split2 from 'split2'
 import { Agent, type Dispatcher } from 'undici'
-import { z } from 'zod'
-import { parseFrameLines } from '../frame-lines.js'
 import type { FramesResolver } from '../frames-resolver.js'
+import { type HttpFramesResolverOptions, optionsSchema, type ParsedOptions } from './http-frames-resolver-options.js'
+import { readFramesBody } from './read-frames-body.js'
 import { redactText, redactUrl } from './redact.js'
 import { type BackoffPolicy, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, retryDelayMs, sleep } from './retry-policy.js'
 
@@ -36,18 +33,6 @@ import { type BackoffPolicy, isRetryableNetworkError, isRetryableStatus, parseRe
 // after N frames is retried from scratch, and frames already yielded could not be taken back. resolveV1Frames
 // holds a label's frames anyway, to put them inline; the bytes themselves are never held whole, they stream.
 
-/** A retry about to wait: what failed, where, and for how long. Holds no key and no query string. */
-export interface HttpFramesRetry {
-  readonly labelId: string
-  /** The URL that failed, origin and path only. */
-  readonly url: string
-  /** The attempt that failed, 1 for the first. */
-  readonly attempt: number
-  readonly delayMs: number
-  /** `HTTP 503`, `UND_ERR_SOCKET: other side closed`, ... */
-  readonly reason: string
-}
-
 /** What an httpFramesResolver has done so far. */
 export interface HttpFramesStats {
   /** Labels fully downloaded, skipped ones included. */
@@ -61,75 +46,12 @@ export interface HttpFramesStats {
   readonly skippedLabels: number
 }
 
-/** The options of httpFramesResolver. */
-export interface HttpFramesResolverOptions {
-  /**
-   * The Labelbox API key, sent as `Authorization: Bearer <key>` to the frames URL's own origin only. Default
-   * `process.env.LABELBOX_API_KEY`. Never printed: not in errors, positions, stats or retry events.
-   */
-  readonly apiKey?: string | undefined
-  /**
-   * Connections kept alive per origin, so requests in flight to the API, and as many to storage after its
-   * redirects. Default 8, resolveV1Frames' default number of labels fetched at once.
-   */
-  readonly concurrency?: number
-  /** Tries per label, the first included, before LP_HTTP_RETRIES_EXHAUSTED. Default 5. */
-  readonly maxAttempts?: number
-  /** Backoff ceiling of the first retry, doubled at each next one; the wait is drawn below it. Default 500 ms. */
-  readonly baseDelayMs?: number
-  /** The largest backoff ceiling. Default 30,000 ms. */
-  readonly maxDelayMs?: number
-  /**
-   * The longest Retry-After obeyed; a longer one fails the label at once (LP_HTTP_STATUS) instead of stalling the
-   * run. Default 120,000 ms: twice the one-minute window of Labelbox's rate limits (formats.md).
-   */
-  readonly maxRetryAfterMs?: number
-  /** Wait for a response's headers. Default 30,000 ms (undici's is 300 s). */
-  readonly headersTimeoutMs?: number
-  /** The longest silence between two chunks of a body. Default 30,000 ms (undici's is 300 s). */
-  readonly bodyTimeoutMs?: number
-  /** Wait for a connection (TCP and TLS). Default 10,000 ms. Applies to the resolver's own Agent, not to `dispatcher`. */
-  readonly connectTimeoutMs?: number
-  /** Redirects followed in one attempt. Default 5. */
-  readonly maxRedirects?: number
-  /** Uniform draws in [0, 1) for the backoff jitter. Default Math.random; tests pass a seeded generator. */
-  readonly random?: () => number
-  /** Called before each retry's wait (for progress output). Default none. */
-  readonly onRetry?: ((retry: HttpFramesRetry) => void) | undefined
-  /** Send requests through this dispatcher (a ProxyAgent, a shared Agent) instead of an Agent of the resolver's own. Not closed by `close()`. */
-  readonly dispatcher?: Dispatcher | undefined
-}
-
 /** A FramesResolver over HTTP, with its counters and its connections to close. */
 export interface HttpFramesResolver extends FramesResolver {
   readonly stats: HttpFramesStats
   /** Closes the resolver's own connections, once the run has ended (a `dispatcher` from the options stays open). */
   close(): Promise<void>
 }
-
-const isFunction = (value: unknown) => typeof value === 'function'
-const milliseconds = z.number().int().nonnegative()
-const timeout = z.number().int().positive()
-
-const optionsSchema = z.object({
-  apiKey: z.string().optional(),
-  concurrency: z.number().int().min(1).max(1024).default(8),
-  maxAttempts: z.number().int().min(1).default(5),
-  baseDelayMs: milliseconds.default(500),
-  maxDelayMs: milliseconds.default(30_000),
-  maxRetryAfterMs: milliseconds.default(120_000),
-  headersTimeoutMs: timeout.default(30_000),
-  bodyTimeoutMs: timeout.default(30_000),
-  connectTimeoutMs: timeout.default(10_000),
-  maxRedirects: z.number().int().nonnegative().default(5),
-  random: z.custom<() => number>(isFunction, 'must be a function').default(() => Math.random),
-  onRetry: z.custom<(retry: HttpFramesRetry) => void>(isFunction, 'must be a function').optional(),
-  dispatcher: z
-    .custom<Dispatcher>((value) => isFunction((value as { request?: unknown } | null)?.request), 'must be an undici Dispatcher')
-    .optional(),
-})
-
-type ParsedOptions = z.infer<typeof optionsSchema>
 
 // A key goes into a header value: visible ASCII only, so a pasted newline or space fails here, naming no part of it.
 const apiKeyShape = /^[\x21-\x7e]+$/
@@ -270,7 +192,7 @@ class HttpFrames implements HttpFramesResolver {
           bodyTimeout: this.#options.bodyTimeoutMs,
         })
         const { statusCode } = response
-        if (statusCode === 200) return await this.#readFrames(response, labelId, where)
+        if (statusCode === 200) return await readFramesBody(response, labelId, where)
         // Read out what little a non-200 sends so its connection goes back to the pool (undici docs: always consume).
         await response.body.dump({ limit: 128 * 1024, signal })
         if (statusCode === 204) {
@@ -318,34 +240,6 @@ class HttpFrames implements HttpFramesResolver {
     }
     this.#redirects++
     return target
-  }
-
-  /** Streams a 200 body through split2, one v1 frame a line; errors name the label, the URL without its query and the line. */
-  async #readFrames(response: Dispatcher.ResponseData, labelId: string, where: string): Promise<V1Frame[]> {
-    const { body } = response
-    const coding = response.headers['content-encoding']
-    if (coding !== undefined && coding !== 'identity' && coding !== 'gzip') {
-      body.destroy()
-      throw new HttpFramesError('LP_HTTP_STATUS', `unsupported Content-Encoding ${String(coding)}: expected gzip or none`, {
-        labelId,
-        url: where,
-        statusCode: response.statusCode,
-      })
-    }
-    const file = `frames of label ${labelId} (${where})`
-    const lines = split2('\n')
-    // pipeline() owns the streams: a reset, a timeout or an abort destroys `lines` with the error, and the loop
-    // below throws it; its callback has nothing left to do.
-    if (coding === 'gzip') pipeline(body, createGunzip(), lines, () => {})
-    else pipeline(body, lines, () => {})
-    const frames: V1Frame[] = []
-    try {
-      for await (const frame of parseFrameLines(lines as AsyncIterable<string>, file, { byteOffset: 0 })) frames.push(frame)
-    } finally {
-      body.destroy()
-      lines.destroy()
-    }
-    return frames
   }
 
   /** A foreign error as `CODE: message`, with any query string and the key cut out. */

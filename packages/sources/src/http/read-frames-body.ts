@@ -1,0 +1,34 @@
+import { pipeline } from 'node:stream'
+import { createGunzip } from 'node:zlib'
+import { HttpFramesError, type V1Frame } from '@labelpipe/core'
+import split2 from 'split2'
+import type { Dispatcher } from 'undici'
+import { parseFrameLines } from '../frame-lines.js'
+
+/** Streams a 200 body through split2, one v1 frame a line; errors name the label, the URL without its query and the line. */
+export async function readFramesBody(response: Dispatcher.ResponseData, labelId: string, where: string): Promise<V1Frame[]> {
+  const { body } = response
+  const coding = response.headers['content-encoding']
+  if (coding !== undefined && coding !== 'identity' && coding !== 'gzip') {
+    body.destroy()
+    throw new HttpFramesError('LP_HTTP_STATUS', `unsupported Content-Encoding ${String(coding)}: expected gzip or none`, {
+      labelId,
+      url: where,
+      statusCode: response.statusCode,
+    })
+  }
+  const file = `frames of label ${labelId} (${where})`
+  const lines = split2('\n')
+  // pipeline() owns the streams: a reset, a timeout or an abort destroys `lines` with the error, and the loop
+  // below throws it; its callback has nothing left to do.
+  if (coding === 'gzip') pipeline(body, createGunzip(), lines, () => {})
+  else pipeline(body, lines, () => {})
+  const frames: V1Frame[] = []
+  try {
+    for await (const frame of parseFrameLines(lines as AsyncIterable<string>, file, { byteOffset: 0 })) frames.push(frame)
+  } finally {
+    body.destroy()
+    lines.destroy()
+  }
+  return frames
+}
