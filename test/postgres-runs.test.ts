@@ -136,6 +136,36 @@ describe('connection failures', () => {
     expect(await stagingTables(server.url, schema)).toEqual([])
   })
 
+  it('a COPY that fails with others queued behind it fails the load with its own error, and nothing is committed', async () => {
+    const schema = 'queued'
+    await pipeline(Readable.from(batches(10)), postgresSink({ connectionString: server.url, schema, loadId: 'queued-0' }))
+    const before = await tableDigests(server.url, schema, tableNames)
+    let dropped: Promise<unknown> | undefined
+    const source = Readable.from(
+      (function* () {
+        yield* batches(3000)
+        // The objects staging table vanishes while COPY chunks of it are still to come.
+        dropped = withClient(server.url, async (client) => {
+          const found = await client.query<{ name: string }>(
+            `SELECT format('%I.%I', schemaname, tablename) AS name FROM pg_tables WHERE schemaname = $1 AND tablename LIKE '%queued-1_objects'`,
+            [schema],
+          )
+          await client.query(`DROP TABLE ${found.rows[0]?.name}`)
+        })
+        yield* batches(6000, 3000)
+      })(),
+    )
+    const error = await pipeline(source, postgresSink({ connectionString: server.url, schema, loadId: 'queued-1' })).catch(
+      (e: unknown) => e,
+    )
+    await dropped
+    expect(error).toMatchObject({ code: 'LP_SINK', sqlState: '42P01' })
+    expect((error as Error).message).toMatch(/^COPY into the staging table of objects: .*does not exist/)
+    expect(await tableDigests(server.url, schema, tableNames)).toEqual(before)
+    expect((await loadRuns(server.url, schema))['queued-1']).toBe('failed')
+    expect(await stagingTables(server.url, schema)).toEqual([])
+  })
+
   it('statementTimeoutMs cancels a commit stuck behind a lock: SQLSTATE 57014, tables unchanged, run failed', async () => {
     const schema = 'timeouts'
     await pipeline(Readable.from(batches(50)), postgresSink({ connectionString: server.url, schema, loadId: 'to-1' }))
