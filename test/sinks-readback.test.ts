@@ -142,6 +142,19 @@ describe.each<[string, Partial<ParquetSinkOptions>]>([
   })
 })
 
+it.each<[NonNullable<ParquetSinkOptions['engine']>, number[]]>([
+  ['parquet-wasm', [30_000]],
+  ['parquetjs-lite', [12_500, 12_500, 5_000]],
+])('default row groups per engine (%s): 100,000 rows with parquet-wasm, 12,500 with parquetjs-lite', async (engine, groups) => {
+  const dir = join(root, `default-groups-${engine}`)
+  await pipeline(
+    Readable.from(interleavedBatches({ label_reviews: tableRows('label_reviews', 30_000, 5) }, 1000)),
+    parquetSink({ dir, loadId, engine }),
+  )
+  const metadata = await readParquetMetadata(part(dir, 'label_reviews', '.parquet'))
+  expect(metadata.row_groups.map((group) => Number(group.num_rows))).toEqual(groups)
+})
+
 async function readWithGzip(path: string): Promise<unknown[]> {
   const file = await asyncBufferFromFile(path)
   return parquetReadObjects({ file, compressors: { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)) } })

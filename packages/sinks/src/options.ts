@@ -26,10 +26,12 @@ export const loadIdOption = () => {
 export const optionalFunction = <F extends (...args: never[]) => unknown>() =>
   z.custom<F>((value) => typeof value === 'function', rule('must be a function')).optional()
 
-export const integerOption = (defaultValue: number, min: number, max: number) => {
+export const boundedInteger = (min: number, max: number) => {
   const message = rule(`must be an integer from ${min} to ${max}`)
-  return z.number(message).int(message).min(min, message).max(max, message).default(defaultValue)
+  return z.number(message).int(message).min(min, message).max(max, message)
 }
+
+export const integerOption = (defaultValue: number, min: number, max: number) => boundedInteger(min, max).default(defaultValue)
 
 export const booleanOption = (defaultValue: boolean) => z.boolean(rule('must be a boolean')).default(defaultValue)
 

@@ -9,7 +9,8 @@ export interface ShardSinkOptions {
   readonly seq: number
   /** Seal only: the coordinator commits every worker's files as one load. */
   readonly commit: 'none'
-  readonly rowGroupRows: number
+  /** The Parquet sink's default (per engine) when not given. */
+  readonly rowGroupRows?: number | undefined
   readonly maxBufferedBytes: number
 }
 
@@ -42,6 +43,9 @@ export function createFileSink(
   const common = { dir: target.dir, loadId, ...(describeRun === undefined ? {} : { describeRun }) }
   const fileOptions = shard === undefined ? {} : { seq: shard.seq, commit: shard.commit }
   if (target.kind === 'ndjson') return ndjsonSink({ ...common, ...fileOptions, gzip: config.ndjsonGzip })
-  const parquetOptions = shard === undefined ? {} : { rowGroupRows: shard.rowGroupRows, maxBufferedBytes: shard.maxBufferedBytes }
+  const parquetOptions =
+    shard === undefined
+      ? {}
+      : { maxBufferedBytes: shard.maxBufferedBytes, ...(shard.rowGroupRows === undefined ? {} : { rowGroupRows: shard.rowGroupRows }) }
   return parquetSink({ ...common, ...fileOptions, ...parquetOptions, engine: config.parquetEngine })
 }

@@ -55,12 +55,12 @@ const workerMemory = { batchSize: 16, rowGroupRows: 12_500, maxBufferedBytes: 2 
 
 /**
  * A load without --workers or --shard of a plain file runs in ONE worker thread with the in-thread settings (the
- * sinks' defaults, 128-row batches, a 32 MiB young generation) for the heap limit alone: on the main thread V8 lets
+ * sinks' defaults, row groups included, 128-row batches, a 32 MiB young generation) for the heap limit alone: on the main thread V8 lets
  * the heap grow to several times what is alive between collections (a heap snapshot halfway through the one-row
  * 1 GB video held 108 MiB alive at 390 MiB RSS). Measured on the 1 GB exports, same speed: video 265 -> 215 MiB,
  * the one-row video 388 -> 268-289 MiB.
  */
-const oneThreadMemory = { batchSize: 128, rowGroupRows: 100_000, maxBufferedBytes: 16 * 1024 * 1024, youngGenerationMb: 32 }
+const oneThreadMemory = { batchSize: 128, maxBufferedBytes: 16 * 1024 * 1024, youngGenerationMb: 32 }
 const longLineBytes = 16 * 1024
 const sampleWindows = 8
 

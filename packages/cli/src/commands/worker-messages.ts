@@ -29,7 +29,8 @@ export interface WorkerTask {
   /** Source batch size and Parquet buffers, smaller than a lone process's (see sharded-load.ts). */
   readonly memory: {
     readonly batchSize: number
-    readonly rowGroupRows: number
+    /** Parquet rows per row group; the sink's default (per engine) when not given. */
+    readonly rowGroupRows?: number
     readonly maxBufferedBytes: number
     /** The worker's young generation (resourceLimits.maxYoungGenerationSizeMb), chosen by the export's line size. */
     readonly youngGenerationMb: number
