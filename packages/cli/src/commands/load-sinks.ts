@@ -4,7 +4,7 @@ import { type NdjsonSink, ndjsonSink } from '@labelpipe/sinks/ndjson'
 import { type ParquetSink, parquetSink } from '@labelpipe/sinks/parquet'
 import type { FileTarget, LoadConfig } from '../args.js'
 
-/** How a sink of a sharded load differs from the single-threaded one's (sharded-load.ts). */
+/** How a sink of a sharded load differs from the single-threaded one's (worker-memory.ts). */
 export interface ShardSinkOptions {
   readonly seq: number
   /** Seal only: the coordinator commits every worker's files as one load. */

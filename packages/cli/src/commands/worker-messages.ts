@@ -26,7 +26,7 @@ export interface WorkerTask {
   readonly sharedErrorCount: Int32Array
   /** With --incremental: the cursors of the previous runs, per project id. */
   readonly cursors: Readonly<Record<string, string>> | undefined
-  /** Source batch size and Parquet buffers, smaller than a lone process's (see sharded-load.ts). */
+  /** Source batch size and Parquet buffers, smaller than a lone process's (see worker-memory.ts). */
   readonly memory: {
     readonly batchSize: number
     /** Parquet rows per row group; the sink's default (per engine) when not given. */

@@ -1,0 +1,68 @@
+import { open } from 'node:fs/promises'
+import type { ResourceLimits } from 'node:worker_threads'
+import type { ByteRange } from '@labelpipe/sources'
+import type { WorkerTask } from './worker-messages.js'
+
+/**
+ * Each worker has its own V8 heap and parquet-wasm memory, so each is held tighter than a lone process. Measured on
+ * the 1 GB image export to Parquet with 2 workers on 2 cores (split2 + JSON.parse alone: 9.3 s): the
+ * single-threaded settings peaked at 410 MiB RSS; these at 278 MiB in 17.2 s.
+ * - A heap limit: V8 lets a heap grow up to 4x its live size between full collections when its limit is large,
+ *   ~1.6x at 1 GiB; a worker's old space stayed at ~25 MiB instead of 60-85. It leaves room for a line parsed
+ *   whole: 16 bytes of heap per byte of --max-line-length (64 MiB when not given), 1 GiB at least.
+ * - A 32 MiB young generation (V8's default reaches 48) for exports of short lines: 16 MiB saved ~30 MiB but took
+ *   the 1 GB image export (~4 KB a line) from 16.8 s to 21.2 s. For longer lines 16 MiB: the 1 GB video export
+ *   (~240 KB a line) peaked at 288 MiB in 24.8 s against 324 MiB in 23.5 s at 32; the 1 GB mixed export (images
+ *   and video, ~37 KB a line) at 267 MiB in 20.3 s against 313 MiB in 17.8 s, and its 10 GB soak at 290 MiB
+ *   against 328. The line size is sampled across the range (youngGenerationFor).
+ * - Source batches of 16 data rows instead of 128, so fewer rows are alive across collections: on the mixed export
+ *   262 MiB against 279 at 32, and no slower; image and video batches are unchanged (the 1 MiB text cap cuts video
+ *   batches first).
+ * - Parquet row groups of 12,500 rows and 2 MiB of rows held in JS: parquet-wasm's memory, which never shrinks, is
+ *   sized by the largest row group it encoded (~80 MiB for 100,000 rows, ~40 for 25,000).
+ */
+const shardMemory = { batchSize: 16, rowGroupRows: 12_500, maxBufferedBytes: 2 * 1024 * 1024 }
+
+/**
+ * A load without --workers or --shard of a plain file runs in ONE worker thread with the in-thread settings (the
+ * sinks' defaults, row groups included, 128-row batches, a 32 MiB young generation) for the heap limit alone: on
+ * the main thread V8 lets the heap grow to several times what is alive between collections (a heap snapshot
+ * halfway through the one-row 1 GB video held 108 MiB alive at 390 MiB RSS). Measured on the 1 GB exports, same
+ * speed: video 265 -> 215 MiB, the one-row video 388 -> 268-289 MiB.
+ */
+const oneThreadMemory = { batchSize: 128, maxBufferedBytes: 16 * 1024 * 1024, youngGenerationMb: 32 }
+const longLineBytes = 16 * 1024
+const sampleWindows = 8
+
+/**
+ * 16 MiB when the range's lines average 16 KiB or more (video, or images and video mixed), else 32 (see above).
+ * The average is taken over 8 windows of 128 KiB spread across the range: a mixed export's first MiB can be all
+ * images.
+ */
+async function youngGenerationFor(path: string, { start, end }: ByteRange): Promise<number> {
+  const handle = await open(path, 'r')
+  try {
+    const window = Buffer.alloc(128 * 1024)
+    const step = Math.max(window.length, Math.floor((end - start) / sampleWindows))
+    let sampled = 0
+    let lines = 0
+    for (let at = start; at < end && sampled < sampleWindows * window.length; at += step) {
+      const { bytesRead } = await handle.read(window, 0, Math.min(window.length, end - at), at)
+      sampled += bytesRead
+      for (let nl = window.indexOf(0x0a); nl !== -1 && nl < bytesRead; nl = window.indexOf(0x0a, nl + 1)) lines++
+    }
+    return sampled / Math.max(lines, 1) >= longLineBytes ? 16 : 32
+  } finally {
+    await handle.close()
+  }
+}
+
+export function workerLimits(task: WorkerTask): ResourceLimits {
+  const lineMiB = (task.config.maxLineLength ?? 64 * 1024 * 1024) / (1024 * 1024)
+  return { maxOldGenerationSizeMb: Math.max(1024, Math.ceil(16 * lineMiB)), maxYoungGenerationSizeMb: task.memory.youngGenerationMb }
+}
+
+/** The memory settings of a load's workers: `'workers'` (--workers, --shard) or `'one-thread'` (see above). */
+export async function workerMemory(settings: 'workers' | 'one-thread', path: string, range: ByteRange): Promise<WorkerTask['memory']> {
+  return settings === 'one-thread' ? oneThreadMemory : { ...shardMemory, youngGenerationMb: await youngGenerationFor(path, range) }
+}
