@@ -32,3 +32,27 @@ export function measure(command: string, args: readonly string[], env: Readonly<
     })
   })
 }
+
+/** A case measured several times: the median run's wall time and output (the lower middle one for an even count), the highest peak RSS of all runs. */
+export interface RepeatedMeasurement extends Measurement {
+  /** Every run's wall time, in the order they ran. */
+  readonly wallRuns: readonly number[]
+}
+
+/**
+ * Runs `run` `times` times, one after another. Why: on these VMs single runs of the same case differ by up to 12%
+ * (the 1 GB video to Parquet took 26.6 s in one run and 23.4 s in the next), enough to flip a ratio's verdict; the
+ * median of 3 resists one slow run. Peak RSS is the maximum: memory goals hold for every run, not the typical one.
+ * `run(i)` prepares its own run (fresh output folder or schema).
+ */
+export async function repeated(times: number, run: (index: number) => Promise<Measurement>): Promise<RepeatedMeasurement> {
+  const runs: Measurement[] = []
+  for (let index = 0; index < times; index++) runs.push(await run(index))
+  const byWall = [...runs].sort((a, b) => a.wallSeconds - b.wallSeconds)
+  const median = byWall[Math.floor((byWall.length - 1) / 2)] as Measurement
+  return {
+    ...median,
+    peakRssBytes: Math.max(...runs.map((m) => m.peakRssBytes)),
+    wallRuns: runs.map((m) => m.wallSeconds),
+  }
+}

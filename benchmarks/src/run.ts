@@ -1,10 +1,12 @@
-// labelpipe benchmark harness: `pnpm bench [--quick | --size 1GB] [--media image|video|mixed|v1-image] [--only name,...]`.
+// labelpipe benchmark harness: `pnpm bench [--quick | --size 1GB] [--media image|video|mixed|v1-image] [--only name,...]
+// [--repeat N]`.
 //
 // Method: a seeded synthetic Export v2 is generated once per size under benchmarks/data/ (gitignored) and
 // reused. Every case and every baseline runs as its own child process under `/usr/bin/time -v` (peak RSS is
 // the kernel's count), one after another, in the same invocation, on the same file. Results are ratios to
 // the baselines of the same run, because these 2-core machines are noisy (docs/facts.md): compare ratios,
-// not absolute MB/s across runs. Row counts are asserted equal across the Parquet and NDJSON variants.
+// not absolute MB/s across runs. Row counts are asserted equal across the Parquet and NDJSON variants. With
+// --repeat N every case and baseline runs N times: the median wall time, the highest peak RSS, every run listed.
 // Baselines: fs read (I/O ceiling) and split2 + JSON.parse (parse ceiling, issue 7's), plus the same parse with a
 // hand indexOf splitter (as labelpipe's LineScanner splits: the ceiling of its own reader); for `--media v1-image` (an Export v1
 // whose data rows are spread across the label array) fs read and the element scanner + JSON.parse (v1 ceiling).
@@ -18,7 +20,7 @@ import { parseArgs, promisify } from 'node:util'
 import split2 from 'split2'
 import { writeV1Export } from './generate-v1-export.js'
 import { writeV2Export } from './generate-v2-export.js'
-import { type Measurement, measure } from './measure.js'
+import { type Measurement, measure, type RepeatedMeasurement, repeated } from './measure.js'
 import { ndjsonTablesToCsv, psqlCopyArgs } from './postgres-baseline.js'
 import { psqlOf, startPostgresServer } from './postgres-server.js'
 import { parseSize } from './sizes.js'
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     media: { type: 'string' },
     only: { type: 'string' },
     name: { type: 'string' },
+    repeat: { type: 'string' },
   },
 })
 const media = values.media ?? 'image'
@@ -44,6 +47,10 @@ if (media !== 'image' && media !== 'video' && media !== 'mixed' && media !== 'vi
 const sizeText = values.size ?? (values.quick ? '100MB' : '1GB')
 const size = parseSize(sizeText)
 const only = values.only?.split(',')
+const repeat = Number(values.repeat ?? '1')
+if (!Number.isInteger(repeat) || repeat < 1 || repeat > 9) throw new Error(`--repeat takes 1 to 9 runs per case, got ${values.repeat}`)
+/** Every case and baseline `repeat` times (median wall, highest RSS: measure.ts). */
+const measured = (run: (index: number) => Promise<Measurement>) => repeated(repeat, run)
 
 interface CaseResult {
   readonly name: string
@@ -61,6 +68,8 @@ interface CaseResult {
   readonly ratioToCopy?: number
   /** Parquet cases of a video export: wall time and peak RSS over DuckDB's (baseline_duckdb_frames). */
   readonly vsDuckdb?: { readonly wall: number; readonly rss: number }
+  /** With --repeat: every run's wall time; wallSeconds is their median. */
+  readonly wallRuns?: readonly number[]
 }
 
 const v1 = media === 'v1-image' || media === 'v1-video'
@@ -86,17 +95,21 @@ const out = join(root, 'benchmarks/data/out')
 // Read once unmeasured, so the I/O ceiling and every case read from the page cache alike (after the 10 GB soak, a
 // cold 1 GB read took 5 s where a warm one takes 1.2 s, and only the first measurement paid it).
 await measure(process.execPath, [join(dist, 'baseline-read.js'), input])
-const read = await measure(process.execPath, [join(dist, 'baseline-read.js'), input])
+const read = await measured(() => measure(process.execPath, [join(dist, 'baseline-read.js'), input]))
 const giant = media === 'video-giant'
-const parse = giant ? undefined : await measure(process.execPath, [join(dist, v1 ? 'baseline-v1-elements.js' : 'baseline-parse.js'), input])
-const linesParse = giant || v1 ? undefined : await measure(process.execPath, [join(dist, 'baseline-parse.js'), input, 'indexof'])
+const parse = giant
+  ? undefined
+  : await measured(() => measure(process.execPath, [join(dist, v1 ? 'baseline-v1-elements.js' : 'baseline-parse.js'), input]))
+const linesParse =
+  giant || v1 ? undefined : await measured(() => measure(process.execPath, [join(dist, 'baseline-parse.js'), input, 'indexof']))
 const results: CaseResult[] = []
 const rowCounts = new Map<string, number>()
 const mbps = (m: Measurement) => bytes / 1e6 / m.wallSeconds
 
-function record(name: string, goal: string, m: Measurement, rows: number | null, copyRowsPerSecond?: number) {
+function record(name: string, goal: string, m: RepeatedMeasurement, rows: number | null, copyRowsPerSecond?: number) {
   results.push({
     ...(copyRowsPerSecond === undefined || rows === null ? {} : { ratioToCopy: round(rows / m.wallSeconds / copyRowsPerSecond) }),
+    ...(m.wallRuns.length > 1 ? { wallRuns: m.wallRuns.map(round) } : {}),
     name,
     goal,
     wallSeconds: round(m.wallSeconds),
@@ -130,11 +143,12 @@ if (distinct.size > 1) throw new Error(`row counts differ across cases: ${JSON.s
 const name = values.name ?? (v1 ? `v1-image-${sizeText}` : `v2-${media}-${sizeText}`)
 const resultsDir = join(root, 'benchmarks/results')
 mkdirSync(resultsDir, { recursive: true })
-const report = { name, date: new Date().toISOString(), node: process.version, input: { file: input, bytes }, results }
+const report = { name, date: new Date().toISOString(), node: process.version, input: { file: input, bytes }, repeat, results }
 writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(report, null, 2)}\n`)
 const table = [
   `# ${name} (${(bytes / 1e6).toFixed(0)} MB, ${report.date}, Node ${process.version})`,
   '',
+  ...(repeat > 1 ? [`Each case ran ${repeat} times: wall s is the median (all runs in the JSON), peak RSS the highest.`, ''] : []),
   '| case | goal | wall s | MB/s | rows/s | peak RSS MiB | x parse | x lines+parse | x read | x psql copy | wall, RSS x DuckDB |',
   '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...results.map(
@@ -172,22 +186,16 @@ async function runPostgresCases(): Promise<void> {
     const totalRows = [...csvRows.values()].reduce((a, b) => a + b, 0)
     // The single-thread case first: its schema is the one the baseline's tables are made like.
     process.stderr.write(`running ${names[0]}\n`)
-    const single = await measure(process.execPath, [bin, 'load', input, '--to', server.url, '--pg-schema', 'bench_one', '-q'])
+    // Each run loads into empty tables: a repeat would otherwise merge into the previous run's rows.
+    const load = (schema: string, extra: readonly string[]) => async () => {
+      await runFile(psql, [url.toString(), '-X', '-q', '-c', `DROP SCHEMA IF EXISTS ${schema} CASCADE`])
+      return measure(process.execPath, [bin, 'load', input, '--to', server.url, '--pg-schema', schema, ...extra, '-q'])
+    }
+    const single = await measured(load('bench_one', []))
     process.stderr.write(`running ${names[1]}\n`)
-    const two = await measure(process.execPath, [
-      bin,
-      'load',
-      input,
-      '--to',
-      server.url,
-      '--pg-schema',
-      'bench_two',
-      '--workers',
-      '2',
-      '-q',
-    ])
+    const two = await measured(load('bench_two', ['--workers', '2']))
     process.stderr.write('running baseline_psql_copy\n')
-    const copy = await measure(psql, psqlCopyArgs(url.toString(), 'bench_one', 'bench_copy', csvDir, [...csvRows.keys()]))
+    const copy = await measured(() => measure(psql, psqlCopyArgs(url.toString(), 'bench_one', 'bench_copy', csvDir, [...csvRows.keys()])))
     const copyRowsPerSecond = totalRows / copy.wallSeconds
     record('baseline_psql_copy', `COPY ceiling (${totalRows} rows as CSV)`, copy, totalRows)
     const goal = '>= 0.7x psql \\copy rows/s, RSS < 300 MB'
@@ -222,23 +230,27 @@ async function runV2Cases(): Promise<void> {
     { name: `v2_${media}_to_ndjson_workers2`, goal: 'RSS < 300 MB', to: 'ndjson', engine: undefined, workers: 2 },
   ] as const
   // DuckDB's frame-level table: only exports with frames (video). Its row count must equal frame_objects'.
-  let duckdb: { m: Measurement; rows: number } | undefined
+  let duckdb: { m: RepeatedMeasurement; rows: number } | undefined
   if (media.startsWith('video') && (only === undefined || only.includes('baseline_duckdb_frames'))) {
-    rmSync(out, { recursive: true, force: true })
-    mkdirSync(out, { recursive: true })
     process.stderr.write('running baseline_duckdb_frames\n')
-    const m = await measure(process.execPath, [join(dist, 'baseline-duckdb.js'), input, join(out, 'frames.parquet')])
+    const m = await measured(() => {
+      rmSync(out, { recursive: true, force: true })
+      mkdirSync(out, { recursive: true })
+      return measure(process.execPath, [join(dist, 'baseline-duckdb.js'), input, join(out, 'frames.parquet')])
+    })
     duckdb = { m, rows: JSON.parse(m.stdout).rows as number }
     record('baseline_duckdb_frames', `typed read_json -> frame table -> Parquet (${duckdb.rows} rows)`, m, duckdb.rows)
   }
   for (const c of cases) {
     if (only !== undefined && !only.includes(c.name)) continue
-    rmSync(out, { recursive: true, force: true })
     const args = [bin, 'load', input, '--to', `${c.to}:${out}`, '--load-id', c.name]
     if (c.engine !== undefined) args.push('--parquet-engine', c.engine)
     if (c.workers > 1) args.push('--workers', String(c.workers))
     process.stderr.write(`running ${c.name}\n`)
-    const m = await measure(process.execPath, args)
+    const m = await measured(() => {
+      rmSync(out, { recursive: true, force: true })
+      return measure(process.execPath, args)
+    })
     const manifest = JSON.parse(readFileSync(join(out, '_manifests', `${c.name}.json`), 'utf8')) as { rows: Record<string, number> }
     const rows = Object.values(manifest.rows).reduce((a, b) => a + b, 0)
     rowCounts.set(c.name, rows)
@@ -262,24 +274,28 @@ async function runV1Cases(): Promise<void> {
   const rssGoal = `RSS < ${budgetMiB} MiB budget + 150 MB`
   if (only === undefined || only.includes('v1_read')) {
     process.stderr.write('running v1_read\n')
-    const m = await measure(process.execPath, [join(dist, 'read-v1.js'), input])
+    const m = await measured(() => measure(process.execPath, [join(dist, 'read-v1.js'), input]))
     record('v1_read', '>= 0.8x v1 parse ceiling', m, JSON.parse(m.stdout).labels as number)
   }
   if (only === undefined || only.includes('v1_convert')) {
-    rmSync(out, { recursive: true, force: true })
-    mkdirSync(out, { recursive: true })
     const converted = join(out, 'v2.ndjson')
     process.stderr.write('running v1_convert\n')
-    const m = await measure(process.execPath, [bin, 'convert', input, '--out', converted, '--memory-budget-mb', String(budgetMiB), '-q'])
+    const m = await measured(() => {
+      rmSync(out, { recursive: true, force: true })
+      mkdirSync(out, { recursive: true })
+      return measure(process.execPath, [bin, 'convert', input, '--out', converted, '--memory-budget-mb', String(budgetMiB), '-q'])
+    })
     const { lines, distinctIds } = await dataRowIds(converted)
     if (lines !== distinctIds) throw new Error(`v1_convert: ${lines} lines but ${distinctIds} distinct data row ids`)
     if (m.peakRssBytes > budgetMiB * 2 ** 20 + 150e6) process.stderr.write(`v1_convert: peak RSS over ${rssGoal}\n`)
     record('v1_convert', `${rssGoal}; ids unique (${lines} lines, checked)`, m, lines)
   }
   if (only === undefined || only.includes('v1_to_parquet_wasm')) {
-    rmSync(out, { recursive: true, force: true })
     process.stderr.write('running v1_to_parquet_wasm\n')
-    const m = await measure(process.execPath, [bin, 'load', input, '--to', `parquet:${out}`, '--load-id', 'v1_to_parquet_wasm', '-q'])
+    const m = await measured(() => {
+      rmSync(out, { recursive: true, force: true })
+      return measure(process.execPath, [bin, 'load', input, '--to', `parquet:${out}`, '--load-id', 'v1_to_parquet_wasm', '-q'])
+    })
     const manifest = JSON.parse(readFileSync(join(out, '_manifests', 'v1_to_parquet_wasm.json'), 'utf8')) as {
       rows: Record<string, number>
     }
@@ -307,9 +323,11 @@ async function runV1FramesCases(): Promise<void> {
     const overHttp = `${input}.http.json`
     writeFileSync(overHttp, readFileSync(input, 'utf8').replaceAll('https://api.labelbox.com/v1/frames/', `${api}/v1/frames/`))
     const load = async (name: string, args: readonly string[], env: Record<string, string>) => {
-      rmSync(out, { recursive: true, force: true })
       process.stderr.write(`running ${name}\n`)
-      const m = await measure(process.execPath, [bin, 'load', ...args, '--to', `parquet:${out}`, '--load-id', name, '-q'], env)
+      const m = await measured(() => {
+        rmSync(out, { recursive: true, force: true })
+        return measure(process.execPath, [bin, 'load', ...args, '--to', `parquet:${out}`, '--load-id', name, '-q'], env)
+      })
       const manifest = JSON.parse(readFileSync(join(out, '_manifests', `${name}.json`), 'utf8')) as { rows: Record<string, number> }
       const rows = Object.values(manifest.rows).reduce((a, b) => a + b, 0)
       rowCounts.set(name, rows)
