@@ -62,6 +62,43 @@ describe('labelpipe load', () => {
     expect(ndjsonObjects).toHaveLength(expectedRows(stats).objects)
   })
 
+  it('--tables writes only the tables named, each with the rows of a full load, in one thread and with --workers 2', async () => {
+    const input = join(dir, 'export.ndjson')
+    const stats = await writeV2Export(input, { seed: 5, media: 'mixed', dataRows: 120, framesPerVideo: 30 })
+    const tables = ['frame_objects', 'labels'] as const
+    for (const extra of [[], ['--workers', '2']]) {
+      const root = join(dir, `nd${extra.length}`)
+      const args = [
+        'load',
+        input,
+        '--to',
+        `ndjson:${root}`,
+        '--to',
+        `parquet:${root}-pq`,
+        '--tables',
+        tables.join(','),
+        '--load-id',
+        'some',
+      ]
+      const result = await runCli([...args, ...extra])
+      expect(result.code).toBe(0)
+      for (const target of [root, `${root}-pq`]) {
+        const manifest = await manifestOf(target)
+        expect(Object.fromEntries(Object.entries(manifest.rows).filter(([, rows]) => rows > 0))).toEqual(
+          Object.fromEntries(tables.map((table) => [table, expectedRows(stats)[table]])),
+        )
+        const folders = new Set((await listFiles(target)).map((file) => file.split('/')[0]))
+        expect([...folders].sort()).toEqual(['_manifests', ...tables].sort())
+      }
+    }
+    const full = join(dir, 'full')
+    expect((await runCli(['load', input, '--to', `ndjson:${full}`, '--load-id', 'some', '-q'])).code).toBe(0)
+    for (const table of tables) {
+      const [part] = (await listFiles(join(full, table))) as [string]
+      expect(await readNdjson(join(dir, 'nd0', table, part))).toEqual(await readNdjson(join(full, table, part)))
+    }
+  })
+
   it('fails on invalid JSON at line 50,001 with file, line and byte, and leaves no file behind', async () => {
     const input = join(dir, 'big.ndjson')
     const good = '{"data_row":{"id":"ckx0000000000000000000001","row_data":"https://example.com/a.jpg"}}'

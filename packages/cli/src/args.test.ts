@@ -48,6 +48,27 @@ describe('parseCommandLine', () => {
     })
   })
 
+  it('parses --tables (comma-separated or repeated), refuses unknown tables and postgres:// targets', () => {
+    const parse = (argv: string[]) => {
+      const parsed = parseCommandLine(['load', 'e.ndjson', ...argv])
+      if (parsed.kind === 'usage-error') return parsed.message
+      return parsed.kind === 'run' && parsed.config.command === 'load' ? parsed.config.tables : parsed.kind
+    }
+    expect(parse(['--to', 'parquet:o'])).toBeUndefined()
+    expect(parse(['--to', 'parquet:o', '--tables', 'frame_objects,objects', '--tables', 'labels'])).toEqual([
+      'frame_objects',
+      'objects',
+      'labels',
+    ])
+    expect(parse(['--to', 'parquet:o', '--tables', 'frame_objects,frames'])).toMatch(
+      /^--tables: --tables takes data_rows, data_row_metadata, /,
+    )
+    expect(parse(['--to', 'parquet:o', '--tables', ','])).toBe('--tables: --tables needs at least one table')
+    expect(parse(['--to', 'postgres://localhost/db', '--tables', 'labels'])).toBe(
+      '--tables: is for parquet: and ndjson: targets; a postgres:// run replaces whole merge units, which span every table',
+    )
+  })
+
   it('names the option and the rule on bad input', () => {
     const usage = (argv: string[]) => {
       const parsed = parseCommandLine(argv)

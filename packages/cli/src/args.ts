@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { isValidLoadId } from '@labelpipe/core'
+import { isValidLoadId, tableNames } from '@labelpipe/core'
 import { excludableParams, filterTime } from '@labelpipe/transforms'
 import { z } from 'zod'
 
@@ -140,6 +140,12 @@ const paramList = (flag: string) =>
     .transform((values) => values.flatMap((value) => value.split(',')).filter((value) => value !== ''))
     .pipe(z.array(z.enum(paramGroups, { error: `${flag} takes ${paramGroups.join(', ')}` })))
 
+// --tables: names of docs/schema.md's tables, comma-separated or repeated.
+const tableList = z
+  .array(z.string())
+  .transform((values) => values.flatMap((value) => value.split(',')).filter((value) => value !== ''))
+  .pipe(z.array(z.enum(tableNames, { error: `--tables takes ${tableNames.join(', ')}` })).min(1, '--tables needs at least one table'))
+
 const common = {
   input: z.string({ error: 'missing <export>: a file path, or - for stdin' }).min(1),
   maxLineLength: count('--max-line-length').optional(),
@@ -191,6 +197,7 @@ export const configSchema = z.discriminatedUnion('command', [
       overlapMinutes: count('--overlap-minutes').default(10),
       include: paramList('--include').default([]),
       exclude: paramList('--exclude').default([]),
+      tables: tableList.optional(),
       loadId: z.string().refine(isValidLoadId, '--load-id takes letters, digits, _ . - (at most 128)').optional(),
       workers: workersSchema.default(1),
       shard: shardSchema.optional(),
@@ -208,6 +215,11 @@ export const configSchema = z.discriminatedUnion('command', [
     .refine((config) => config.shard === undefined || config.to.every((t) => t.kind !== 'postgres'), {
       path: ['shard'],
       message: 'a postgres:// target commits one run per load id, so it cannot take --shard; use --workers on one machine',
+    })
+    // A merge unit (docs/schema.md) spans every table: a Postgres run that left tables out could not replace it whole.
+    .refine((config) => config.tables === undefined || config.to.every((t) => t.kind !== 'postgres'), {
+      path: ['tables'],
+      message: 'is for parquet: and ndjson: targets; a postgres:// run replaces whole merge units, which span every table',
     })
     .refine((config) => !(config.skipFrames && config.framesDir !== undefined), framesChoice)
     .refine((config) => !config.exclude.includes('interpolated_frames') || !config.interpolate, {
@@ -295,6 +307,7 @@ const optionSpecs = {
     'overlap-minutes': { type: 'string' },
     include: { type: 'string', multiple: true },
     exclude: { type: 'string', multiple: true },
+    tables: { type: 'string', multiple: true },
     'max-line-length': { type: 'string' },
     'load-id': { type: 'string' },
     'pg-schema': { type: 'string' },
@@ -378,6 +391,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     overlapMinutes: v['overlap-minutes'],
     include: v.include,
     exclude: v.exclude,
+    tables: v.tables,
     maxErrors: v['max-errors'],
     deadLetters: v['dead-letters'],
     loadId: v['load-id'],
@@ -457,6 +471,8 @@ Options:
   --exclude <group,...>       load as an export made without these params: attachments, metadata_fields,
                               data_row_details, project_details, label_details, performance_details
   --include <group,...>       interpolated_frames (same as --interpolate); the other groups are included
+  --tables <table,...>        write only these tables (default all of docs/schema.md's); parquet: and ndjson:
+                              targets only
   --max-errors <n>            dead-letter up to n bad lines instead of failing (default 0)
   --dead-letters <file>       where bad lines go (default <first dir>/_dead_letters/<load_id>.ndjson)
   --max-line-length <bytes>   longest line accepted (default: no limit; lines over 8 MiB are streamed)

@@ -1,4 +1,4 @@
-import { type PipelineStage, runStage, runStagePerBatch } from '@labelpipe/core'
+import { type PipelineStage, type RecordStage, runStage, runStagePerBatch, type TableName, type TableRow } from '@labelpipe/core'
 import { type DataRowFilter, type DataRowFlattener, type FilterStats, filterDataRows, flattenDataRows } from '@labelpipe/transforms'
 import type { LoadConfig } from '../args.js'
 import { formatCount } from '../format.js'
@@ -14,11 +14,11 @@ export interface DataRowStages {
 }
 
 /**
- * v2 data rows -> filterDataRows -> flattenDataRows, as `load` runs them in one thread or in each worker.
+ * v2 data rows -> filterDataRows -> flattenDataRows (-> only the --tables), as `load` runs them in one thread or in each worker.
  * `cursors`: with --incremental, those the previous runs reached (readCursors), per project id.
  */
 export function dataRowStages(
-  config: Pick<LoadConfig, 'filters' | 'include' | 'exclude' | 'interpolate' | 'overlapMinutes'>,
+  config: Pick<LoadConfig, 'filters' | 'include' | 'exclude' | 'interpolate' | 'overlapMinutes' | 'tables'>,
   loadId: string,
   source: 'v1' | 'v2',
   cursors: Readonly<Record<string, string>> | undefined,
@@ -33,9 +33,21 @@ export function dataRowStages(
   const transforms = [
     // Batch for batch: the reader's batches are cut by size, and a video data row can be hundreds of KB.
     { name: 'filterDataRows', run: runStagePerBatch(filter) },
-    { name: 'flattenDataRows', run: runStage(flatten) },
+    { name: 'flattenDataRows', run: runStage(config.tables === undefined ? flatten : onlyTables(flatten, config.tables)) },
   ]
   return { transforms, flatten, filter, filtering }
+}
+
+/**
+ * The rows of `flatten` whose table is one of `tables` (--tables). Rows are dropped after flattening, not before:
+ * a data row's tables share its ids and its label walk, so skipping a table would save little of the flatten and
+ * fork its one code path; what is saved is the sinks' encoding and writing of the tables left out.
+ */
+function onlyTables<In>(flatten: RecordStage<In, TableRow>, tables: readonly TableName[]): RecordStage<In, TableRow> {
+  const keep = new Set<TableName>(tables)
+  return function* (record, at) {
+    for (const row of flatten(record, at)) if (keep.has(row.table)) yield row
+  }
 }
 
 /** The summary line of the filters: data rows kept and dropped, by the filter that dropped them. */
