@@ -102,6 +102,8 @@ const parse = giant
   : await measured(() => measure(process.execPath, [join(dist, v1 ? 'baseline-v1-elements.js' : 'baseline-parse.js'), input]))
 const linesParse =
   giant || v1 ? undefined : await measured(() => measure(process.execPath, [join(dist, 'baseline-parse.js'), input, 'indexof']))
+const linesParseX2 =
+  giant || v1 ? undefined : await measured(() => measure(process.execPath, [join(dist, 'baseline-parse.js'), input, 'indexof-x2']))
 const results: CaseResult[] = []
 const rowCounts = new Map<string, number>()
 const mbps = (m: Measurement) => bytes / 1e6 / m.wallSeconds
@@ -129,6 +131,12 @@ if (parse !== undefined) {
 }
 if (linesParse !== undefined)
   record('baseline_lines_json_parse', 'parse ceiling, hand splitter', linesParse, JSON.parse(linesParse.stdout).lines as number)
+if (linesParseX2 !== undefined) {
+  const lines = JSON.parse(linesParseX2.stdout).lines as number
+  const oneThread = JSON.parse(linesParse?.stdout ?? '{}').lines as number
+  if (lines !== oneThread) throw new Error(`baseline_lines_json_parse_x2 read ${lines} lines, one thread ${oneThread}`)
+  record('baseline_lines_json_parse_x2', 'the same in 2 threads, 2 byte ranges (2-thread ceiling)', linesParseX2, lines)
+}
 if (media === 'v1-video') await runV1FramesCases()
 else if (v1) await runV1Cases()
 else {
@@ -140,7 +148,7 @@ rmSync(out, { recursive: true, force: true })
 const distinct = new Set(rowCounts.values())
 if (distinct.size > 1) throw new Error(`row counts differ across cases: ${JSON.stringify(Object.fromEntries(rowCounts))}`)
 
-const name = values.name ?? (v1 ? `v1-image-${sizeText}` : `v2-${media}-${sizeText}`)
+const name = values.name ?? (v1 ? `${media}-${sizeText}` : `v2-${media}-${sizeText}`)
 const resultsDir = join(root, 'benchmarks/results')
 mkdirSync(resultsDir, { recursive: true })
 const report = { name, date: new Date().toISOString(), node: process.version, input: { file: input, bytes }, repeat, results }
@@ -156,6 +164,7 @@ const table = [
       `| ${r.name} | ${r.goal} | ${r.wallSeconds} | ${r.mbPerSecond} | ${r.rowsPerSecond ?? ''} | ${r.peakRssMiB} | ${r.ratioToParse ?? ''} | ${r.ratioToLinesParse ?? ''} | ${r.ratioToRead} | ${r.ratioToCopy ?? ''} | ${r.vsDuckdb === undefined ? '' : `${r.vsDuckdb.wall}, ${r.vsDuckdb.rss}`} |`,
   ),
   '',
+  ...speedUpLines(),
 ].join('\n')
 writeFileSync(join(resultsDir, `${name}.md`), table)
 process.stdout.write(table)
@@ -228,7 +237,15 @@ async function runV2Cases(): Promise<void> {
     { name: `v2_${media}_to_parquet_lite`, goal: 'pure-JS engine, reported', to: 'parquet', engine: 'parquetjs-lite', workers: 1 },
     { name: `v2_${media}_to_ndjson`, goal: 'RSS < 300 MB', to: 'ndjson', engine: undefined, workers: 1 },
     { name: `v2_${media}_to_ndjson_workers2`, goal: 'RSS < 300 MB', to: 'ndjson', engine: undefined, workers: 2 },
-  ] as const
+  ] as { name: string; goal: string; to: 'parquet' | 'ndjson'; engine?: string; workers: number; tables?: string }[]
+  // DuckDB's own task, for the like-for-like comparison: `--tables frame_objects`, the frame-level table alone.
+  if (media.startsWith('video')) {
+    const goal = 'frame table alone: <= 1.5x DuckDB wall (2 workers), <= 1/6 its RSS'
+    for (const workers of [1, 2]) {
+      const name = `v2_${media}_frame_table_to_parquet${workers === 2 ? '_workers2' : ''}`
+      cases.push({ name, goal, to: 'parquet', engine: 'parquet-wasm', workers, tables: 'frame_objects' })
+    }
+  }
   // DuckDB's frame-level table: only exports with frames (video). Its row count must equal frame_objects'.
   let duckdb: { m: RepeatedMeasurement; rows: number } | undefined
   if (media.startsWith('video') && (only === undefined || only.includes('baseline_duckdb_frames'))) {
@@ -246,6 +263,7 @@ async function runV2Cases(): Promise<void> {
     const args = [bin, 'load', input, '--to', `${c.to}:${out}`, '--load-id', c.name]
     if (c.engine !== undefined) args.push('--parquet-engine', c.engine)
     if (c.workers > 1) args.push('--workers', String(c.workers))
+    if (c.tables !== undefined) args.push('--tables', c.tables)
     process.stderr.write(`running ${c.name}\n`)
     const m = await measured(() => {
       rmSync(out, { recursive: true, force: true })
@@ -253,7 +271,8 @@ async function runV2Cases(): Promise<void> {
     })
     const manifest = JSON.parse(readFileSync(join(out, '_manifests', `${c.name}.json`), 'utf8')) as { rows: Record<string, number> }
     const rows = Object.values(manifest.rows).reduce((a, b) => a + b, 0)
-    rowCounts.set(c.name, rows)
+    // Every case writes the same rows, but the one table of --tables.
+    if (c.tables === undefined) rowCounts.set(c.name, rows)
     record(c.name, c.goal, m, rows)
     if (duckdb !== undefined && c.to === 'parquet') {
       if (manifest.rows.frame_objects !== duckdb.rows)
@@ -357,4 +376,23 @@ async function dataRowIds(path: string): Promise<{ lines: number; distinctIds: n
 
 function round(n: number): number {
   return Math.round(n * 100) / 100
+}
+
+/**
+ * Two threads over one, wall time over wall time, for each case that ran both ways, beside the same ratio of the
+ * bare hand-split parse: what two threads gain on this machine when they share nothing but the cores (issue 7).
+ */
+function speedUpLines(): string[] {
+  const wall = new Map(results.map((r) => [r.name, r.wallSeconds]))
+  const pairs: [string, string][] = [
+    ['baseline_lines_json_parse', 'baseline_lines_json_parse_x2'],
+    ...results.filter((r) => r.name.endsWith('_workers2')).map((r): [string, string] => [r.name.slice(0, -'_workers2'.length), r.name]),
+  ]
+  const lines = pairs.flatMap(([one, two]) => {
+    const [a, b] = [wall.get(one), wall.get(two)]
+    return a === undefined || b === undefined ? [] : [`| ${two} | ${round(a / b)}x |`]
+  })
+  return lines.length === 0
+    ? []
+    : ['Two threads over one (wall time of the one-thread case over this one):', '', '| case | speed-up |', '|---|---:|', ...lines, '']
 }
