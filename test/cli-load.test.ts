@@ -26,6 +26,7 @@ async function manifestOf(root: string) {
     rows: Record<string, number>
     dead_letters: number
     input_bytes: number
+    cursors: Record<string, string> | null
     files: { path: string; rows: number }[]
   }
 }
@@ -82,8 +83,13 @@ describe('labelpipe load', () => {
       ]
       const result = await runCli([...args, ...extra])
       expect(result.code).toBe(0)
+      // The summary lists what was written, not what was flattened.
+      const listed = result.stdout.split('\n').flatMap((line) => /^ {2}(\w+) +[\d,]+$/.exec(line)?.[1] ?? [])
+      expect(listed.sort()).toEqual([...tables].sort())
       for (const target of [root, `${root}-pq`]) {
         const manifest = await manifestOf(target)
+        // No cursor: an --incremental run after this one must not skip the data rows of the tables left out.
+        expect(manifest.cursors).toBeNull()
         expect(Object.fromEntries(Object.entries(manifest.rows).filter(([, rows]) => rows > 0))).toEqual(
           Object.fromEntries(tables.map((table) => [table, expectedRows(stats)[table]])),
         )

@@ -91,12 +91,12 @@ describe('giant lines: the streamed path gives the rows of the JSON.parse path',
     expect(result.streamedRecords).toBeGreaterThan(0)
   })
 
-  it('frames out of order, repeated keys and keys that are not frame numbers', async () => {
+  it('frames out of order, repeated keys, keys that are not frame numbers, and __proto__ (dropped on both paths)', async () => {
     const frame = (x: number) => ({
       objects: { f1: { feature_id: 'f1', name: 'car', bounding_box: { top: x, left: 1, height: 2, width: 3 } } },
     })
     // Written as text: a JS object would put integer keys in order and drop the repeated one.
-    const frames = `{"9":${JSON.stringify(frame(9))},"x":${JSON.stringify(frame(0))},"3":${JSON.stringify(frame(3))},"9":${JSON.stringify(frame(99))},"007":${JSON.stringify(frame(7))},"5":${JSON.stringify(frame(5))}}`
+    const frames = `{"9":${JSON.stringify(frame(9))},"x":${JSON.stringify(frame(0))},"3":${JSON.stringify(frame(3))},"9":${JSON.stringify(frame(99))},"007":${JSON.stringify(frame(7))},"5":${JSON.stringify(frame(5))},"__proto__":5}`
     const line = `{"data_row":{"id":"dr1"},"media_attributes":{"asset_type":"video"},"projects":{"p1":{"labels":[{"id":"l1","annotations":{"frames":${frames},"segments":{"f1":[[3,9]]},"key_frame_feature_map":{"f1":{"3":true,"9":true}}}}]}}}`
     const path = join(dir, 'out-of-order.ndjson')
     await writeFile(path, `${line}\n`)

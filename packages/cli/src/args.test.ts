@@ -48,7 +48,7 @@ describe('parseCommandLine', () => {
     })
   })
 
-  it('parses --tables (comma-separated or repeated), refuses unknown tables and postgres:// targets', () => {
+  it('parses --tables (comma-separated or repeated), refuses unknown tables, --incremental and postgres:// targets', () => {
     const parse = (argv: string[]) => {
       const parsed = parseCommandLine(['load', 'e.ndjson', ...argv])
       if (parsed.kind === 'usage-error') return parsed.message
@@ -64,6 +64,9 @@ describe('parseCommandLine', () => {
       /^--tables: --tables takes data_rows, data_row_metadata, /,
     )
     expect(parse(['--to', 'parquet:o', '--tables', ','])).toBe('--tables: --tables needs at least one table')
+    expect(parse(['--to', 'parquet:o', '--tables', 'labels', '--incremental'])).toBe(
+      '--tables: cannot go with --incremental: a run that leaves tables out records no cursor to continue from',
+    )
     expect(parse(['--to', 'postgres://localhost/db', '--tables', 'labels'])).toBe(
       '--tables: is for parquet: and ndjson: targets; a postgres:// run replaces whole merge units, which span every table',
     )

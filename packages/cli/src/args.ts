@@ -221,6 +221,11 @@ export const configSchema = z.discriminatedUnion('command', [
       path: ['tables'],
       message: 'is for parquet: and ndjson: targets; a postgres:// run replaces whole merge units, which span every table',
     })
+    // A --tables run records no cursor (recordedCursors): it could never advance one.
+    .refine((config) => config.tables === undefined || !config.incremental, {
+      path: ['tables'],
+      message: 'cannot go with --incremental: a run that leaves tables out records no cursor to continue from',
+    })
     .refine((config) => !(config.skipFrames && config.framesDir !== undefined), framesChoice)
     .refine((config) => !config.exclude.includes('interpolated_frames') || !config.interpolate, {
       path: ['exclude'],

@@ -149,6 +149,9 @@ export class GiantRowParser implements JsonSplitHandler {
     const bytes = this.#member.length === 1 ? (this.#member[0] as Buffer) : Buffer.concat(this.#member)
     const key = this.#memberKey
     const at = this.#memberAt
+    // As the JSON.parse path: zod's record neither checks nor copies a `__proto__` key (compile-validator.ts's
+    // decision), so that frame is not in the record there, and must not be here.
+    if (key === '__proto__') return
     // Validated here, where a bad frame can still fail (or dead-letter) the whole line before any row exists.
     parseFrame(bytes.toString('utf8'), this.#at, () => ({ path: [...map.path, key], byteAt: (byte) => at + byte }))
     const frame = frameNumber(key)

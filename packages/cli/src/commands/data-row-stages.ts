@@ -50,6 +50,17 @@ function onlyTables<In>(flatten: RecordStage<In, TableRow>, tables: readonly Tab
   }
 }
 
+/**
+ * The cursors a run records (RunFacts.cursors, a folder's manifests): none for a --tables run. Its tables left out
+ * hold none of its data rows, so a later --incremental run that read its cursor would skip those rows for good.
+ */
+export function recordedCursors(
+  config: Pick<LoadConfig, 'tables'>,
+  reached: Readonly<Record<string, string>>,
+): Readonly<Record<string, string>> | undefined {
+  return config.tables === undefined ? reached : undefined
+}
+
 /** The summary line of the filters: data rows kept and dropped, by the filter that dropped them. */
 export function formatFilterStats(stats: FilterStats | undefined): string[] {
   if (stats === undefined) return []

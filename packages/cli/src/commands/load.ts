@@ -19,7 +19,7 @@ import { formatBytes, formatCount, formatTable } from '../format.js'
 import type { CliIo } from '../io.js'
 import { ProgressReporter, StoppedRun } from '../progress.js'
 import { readCursors } from './cursors.js'
-import { dataRowStages, formatFilterStats } from './data-row-stages.js'
+import { dataRowStages, formatFilterStats, recordedCursors } from './data-row-stages.js'
 import { exportFormatOf } from './export-format.js'
 import { createSinks } from './load-sinks.js'
 import { loadableInWorker, loadSharded, shardRunName } from './sharded-load.js'
@@ -144,7 +144,7 @@ async function loadDataRows(
     inputBytes: reader.progress().bytesRead,
     deadLetters: reader.stats.deadLetters,
     startedAt,
-    cursors: filter.cursors(),
+    cursors: recordedCursors(config, filter.cursors()),
   })
   const progress = await runPipeline({
     source: reader,
@@ -172,7 +172,8 @@ export function formatLoadSummary(summary: LoadSummary, config: LoadConfig): str
     `load ${summary.loadId} -> ${config.to.map(describeTarget).join(', ')}`,
     formatTable(
       Object.entries(summary.rowsByTable)
-        .filter(([, n]) => n > 0)
+        // flattenDataRows counts every table; with --tables only those were written.
+        .filter(([table, n]) => n > 0 && (config.tables === undefined || (config.tables as readonly string[]).includes(table)))
         .map(([table, n]) => [table, formatCount(n)] as const),
     ),
   ]

@@ -44,7 +44,8 @@ interface ZodDef {
  * Decision: an own `__proto__` key, in an object or a record, makes the predicate false. zod 4 neither checks
  * nor copies such a key (zod/v4/core/schemas.js, $ZodRecord and the object catchall loop), so its parse can
  * succeed while the input still holds an unchecked `__proto__` value. The caller then takes zod's output, which
- * has no such key, and nothing downstream ever sees a `__proto__` entry it was not told about.
+ * has no such key where the schema checks keys: no checked object or record carries one downstream (a value
+ * the schema leaves unknown, like `z.unknown()`, is passed as it is, on both paths).
  */
 export function compileValidator<T>(schema: z.ZodType<T>): CompiledValidator<T> {
   return compile(schema, new Map()) as CompiledValidator<T>
