@@ -198,7 +198,7 @@ async function runPostgresCases(): Promise<void> {
     // Each run loads into empty tables: a repeat would otherwise merge into the previous run's rows.
     const load = (schema: string, extra: readonly string[]) => async () => {
       await runFile(psql, [url.toString(), '-X', '-q', '-c', `DROP SCHEMA IF EXISTS ${schema} CASCADE`])
-      return measure(process.execPath, [bin, 'load', input, '--to', server.url, '--pg-schema', schema, ...extra, '-q'])
+      return measure(process.execPath, [bin, 'load', input, '--to', url.toString(), '--pg-schema', schema, ...extra, '-q'])
     }
     const single = await measured(load('bench_one', []))
     process.stderr.write(`running ${names[1]}\n`)

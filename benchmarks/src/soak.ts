@@ -65,10 +65,11 @@ rmSync(out, { recursive: true, force: true })
 const server = await startPostgresServer()
 try {
   process.stderr.write('running soak_postgres_workers2\n')
-  const pg = await measure(process.execPath, [bin, 'load', input, '--to', server.url, '--pg-schema', 'soak', '--workers', '2', '-q'])
+  // The password goes in the environment, never on a command line that a failure message would print.
   const url = new URL(server.url)
   process.env.PGPASSWORD = decodeURIComponent(url.password)
   url.password = ''
+  const pg = await measure(process.execPath, [bin, 'load', input, '--to', url.toString(), '--pg-schema', 'soak', '--workers', '2', '-q'])
   const counts = tableNames.map((table) => `'${table}', (SELECT count(*) FROM soak.${table})`).join(', ')
   const { stdout } = await runFile(psqlOf(server), [url.toString(), '-X', '-tA', '-c', `SELECT json_build_object(${counts})`])
   check('soak_postgres_workers2', pg.wallSeconds, pg.peakRssBytes, JSON.parse(stdout) as Record<string, number>)
