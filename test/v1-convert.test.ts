@@ -119,6 +119,22 @@ describe('the real v1 samples', () => {
     expect(objects?.map((row) => row.text_start)).toEqual([25, 372, 65, 290])
   })
 
+  it("keys named like Object.prototype's (a project `constructor`, an attribute `constructor`) stay plain keys", async () => {
+    const text = await readFile(new URL('text_export.json', sharedV1Fixtures), 'utf8')
+    const label = JSON.parse(text)
+    const first = { ...label, ID: 'l1', 'Project Name': 'constructor', 'Media Attributes': { constructor: 'x', mimeType: 'text/plain' } }
+    const second = { ...label, ID: 'l2', 'Project Name': 'toString' }
+    const file = join(dir, 'prototype-keys.json')
+    await writeFile(file, JSON.stringify([first, second]))
+    const { records } = await v1ToV2(file)
+    expect(records).toHaveLength(1)
+    const record = records[0]?.value as V2DataRow
+    expect(v2DataRow.safeParse(record).error).toBeUndefined()
+    expect(Object.keys(record.projects ?? {}).sort()).toEqual(['constructor', 'toString'])
+    expect(record.projects?.['constructor' as string]?.labels?.map((l) => l.id)).toEqual(['l1'])
+    expect(record.media_attributes).toMatchObject({ constructor: 'x', mime_type: 'text/plain' })
+  })
+
   it('video_export.json: segments are the maximal runs of each feature, key frames from `keyframe`', async () => {
     const { records } = await v1ToV2(new URL('video_export.json', sharedV1Fixtures).pathname)
     const annotations = records[0]?.value.projects?.['Sample Video Project']?.labels?.[0]?.annotations

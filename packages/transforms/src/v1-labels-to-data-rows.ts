@@ -70,11 +70,13 @@ export function v1LabelsToDataRows(options: V1ToV2Options = {}): V1ToV2Converter
     const first = group.labels[0]
     if (first === undefined) return []
     stats.dataRows++
-    const projects: Record<string, { name: string | null; labels: V2Label[] }> = {}
+    // A Map, not an object: a project named `constructor` or `toString` must not find Object.prototype's.
+    const projects = new Map<string, { name: string | null; labels: V2Label[] }>()
     for (const label of group.labels) {
       const name = label['Project Name'] ?? null
       const key = projectKey(name)
-      const project = (projects[key] ??= { name, labels: [] })
+      let project = projects.get(key)
+      if (project === undefined) projects.set(key, (project = { name, labels: [] }))
       project.labels.push(v1LabelToV2(label, stats))
     }
     const datasetName = first['Dataset Name']
@@ -94,7 +96,7 @@ export function v1LabelsToDataRows(options: V1ToV2Options = {}): V1ToV2Converter
     // Decision (formats.md gives no shape): metadata entries are the SDK's fields with camelCase keys
     // (schemaId, schemaName, value, valueName); keys are snake-cased, values kept.
     if (metadata != null) record.metadata_fields = metadata.map(snakeCaseKeys)
-    record.projects = projects
+    record.projects = Object.fromEntries(projects)
     return [record as V2DataRow]
   }
   return Object.assign(convert, { stats: stats as V1ConvertStats })
@@ -156,17 +158,18 @@ function noneIfMinusOne(value: number | null | undefined): number | null {
 
 const featureKeys: Readonly<Record<string, string>> = { featureId: 'feature_id', schemaId: 'feature_schema_id', title: 'name' }
 
+// Both renames build their output with Object.fromEntries, which defines own properties: an assignment `out[key]`
+// would set the prototype for a key `__proto__` (snakeCaseKeys makes one of `_Proto__`), and `featureKeys[key]`
+// would read Object.prototype's `constructor` for a key `constructor`.
 function renameFeatureKeys(entry: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const key in entry) out[featureKeys[key] ?? key] = entry[key]
-  return out
+  return Object.fromEntries(Object.entries(entry).map(([key, value]) => [Object.hasOwn(featureKeys, key) ? featureKeys[key] : key, value]))
 }
 
 /** `Media Attributes` have camelCase keys, v2's `media_attributes` snake_case (formats.md mapping table). */
 function snakeCaseKeys(entry: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const key in entry) out[key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)] = entry[key]
-  return out
+  return Object.fromEntries(
+    Object.entries(entry).map(([key, value]) => [key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`), value]),
+  )
 }
 
 function projectKeyOf(options: V1ToV2Options): (projectName: string | null) => string {
