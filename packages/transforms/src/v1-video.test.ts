@@ -40,4 +40,14 @@ describe('v1FramesToV2', () => {
     expect(video.key_frame_feature_map).toEqual({ a: { 5: true } })
     expect(stats.duplicateFrameObjects).toBe(1)
   })
+
+  it('takes feature ids named like Object.prototype keys (constructor, __proto__) as plain ids', () => {
+    const stats = new V1Counters()
+    const video = v1FramesToV2([frame(1, ['constructor', true], ['__proto__', true]), frame(2, ['constructor', false])], stats)
+    expect(Object.keys(video.segments)).toEqual(['constructor', '__proto__'])
+    expect(Object.getPrototypeOf(video.segments)).toBe(Object.prototype)
+    expect(video.segments.constructor).toEqual([[1, 2]])
+    expect(Object.keys(video.frames['1']?.objects ?? {})).toEqual(['constructor', '__proto__'])
+    expect(stats.duplicateFrameObjects).toBe(0)
+  })
 })

@@ -24,30 +24,40 @@ export interface V2VideoAnnotations {
  */
 export function v1FramesToV2(frames: readonly V1Frame[], stats: V1Counters): V2VideoAnnotations {
   const ordered = [...frames].sort((a, b) => a.frameNumber - b.frameNumber)
-  const out: Record<string, V2Frame> = {}
-  const segments: Record<string, [number, number][]> = {}
-  const keyFrames: Record<string, Record<string, boolean>> = {}
+  // Maps keyed by feature id, made objects at the end with Object.fromEntries: an id is input, and a plain
+  // object would find Object.prototype's `constructor` (or take `__proto__` as its prototype).
+  const out = new Map<string, { objects: Map<string, V2Object>; classifications: V2Frame['classifications'] }>()
+  const segments = new Map<string, [number, number][]>()
+  const keyFrames = new Map<string, Map<string, boolean>>()
   for (const frame of ordered) {
     const n = frame.frameNumber
     const key = String(n)
-    const existing = out[key]
-    const objects: Record<string, V2Object> = (existing?.objects as Record<string, V2Object> | undefined) ?? {}
+    const existing = out.get(key)
+    const objects = existing?.objects ?? new Map<string, V2Object>()
     const classifications = [...(existing?.classifications ?? []), ...v1ClassificationsToV2(frame.classifications, stats)]
     for (const object of frame.objects ?? []) {
       const featureId = object.featureId
       stats.frameObjects++
-      if (objects[featureId] !== undefined) stats.duplicateFrameObjects++
-      objects[featureId] = v1ObjectToV2(object, 'video', stats)
-      const runs = (segments[featureId] ??= [])
+      if (objects.has(featureId)) stats.duplicateFrameObjects++
+      objects.set(featureId, v1ObjectToV2(object, 'video', stats))
+      let runs = segments.get(featureId)
+      if (runs === undefined) segments.set(featureId, (runs = []))
       const last = runs.at(-1)
       const startsRun = last === undefined || n > last[1] + 1
       if (startsRun) runs.push([n, n])
       else if (last !== undefined && n > last[1]) last[1] = n
-      const keyed = (keyFrames[featureId] ??= {})
-      if (object.keyframe === true) keyed[key] = true
-      else if (startsRun) keyed[key] = false
+      let keyed = keyFrames.get(featureId)
+      if (keyed === undefined) keyFrames.set(featureId, (keyed = new Map()))
+      if (object.keyframe === true) keyed.set(key, true)
+      else if (startsRun) keyed.set(key, false)
     }
-    out[key] = { objects, classifications }
+    out.set(key, { objects, classifications })
   }
-  return { frames: out, segments, key_frame_feature_map: keyFrames }
+  return {
+    frames: Object.fromEntries(
+      [...out].map(([n, frame]) => [n, { objects: Object.fromEntries(frame.objects), classifications: frame.classifications }]),
+    ),
+    segments: Object.fromEntries(segments),
+    key_frame_feature_map: Object.fromEntries([...keyFrames].map(([featureId, keyed]) => [featureId, Object.fromEntries(keyed)])),
+  }
 }
