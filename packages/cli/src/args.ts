@@ -477,7 +477,7 @@ Options:
                               data_row_details, project_details, label_details, performance_details
   --include <group,...>       interpolated_frames (same as --interpolate); the other groups are included
   --tables <table,...>        write only these tables (default all of docs/schema.md's); parquet: and ndjson:
-                              targets only
+                              targets only; not with --incremental (the run records no cursor)
   --max-errors <n>            dead-letter up to n bad lines instead of failing (default 0)
   --dead-letters <file>       where bad lines go (default <first dir>/_dead_letters/<load_id>.ndjson)
   --max-line-length <bytes>   longest line accepted (default: no limit; lines over 8 MiB are streamed)
