@@ -132,19 +132,19 @@ const filtersSchema = z.array(z.string()).transform((values, ctx): CliFilters =>
   return filters
 })
 
-// The export params --exclude can leave out, and interpolated_frames, which --include turns on (--interpolate).
-const paramGroups = [...excludableParams, 'interpolated_frames'] as const
-const paramList = (flag: string) =>
+/** A repeatable option of comma-separated choices (`--exclude a,b --exclude c`): every value one of `choices`. */
+const choiceList = <const C extends readonly string[]>(flag: string, choices: C) =>
   z
     .array(z.string())
     .transform((values) => values.flatMap((value) => value.split(',')).filter((value) => value !== ''))
-    .pipe(z.array(z.enum(paramGroups, { error: `${flag} takes ${paramGroups.join(', ')}` })))
+    .pipe(z.array(z.enum(choices, { error: `${flag} takes ${choices.join(', ')}` })))
 
-// --tables: names of docs/schema.md's tables, comma-separated or repeated.
-const tableList = z
-  .array(z.string())
-  .transform((values) => values.flatMap((value) => value.split(',')).filter((value) => value !== ''))
-  .pipe(z.array(z.enum(tableNames, { error: `--tables takes ${tableNames.join(', ')}` })).min(1, '--tables needs at least one table'))
+// The export params --exclude can leave out, and interpolated_frames, which --include turns on (--interpolate).
+const paramGroups = [...excludableParams, 'interpolated_frames'] as const
+const paramList = (flag: string) => choiceList(flag, paramGroups)
+
+// --tables: names of docs/schema.md's tables.
+const tableList = choiceList('--tables', tableNames).refine((tables) => tables.length > 0, '--tables needs at least one table')
 
 const common = {
   input: z.string({ error: 'missing <export>: a file path, or - for stdin' }).min(1),
