@@ -7,6 +7,7 @@ export type { FramesResolver, ResolveV1FramesOptions } from './frames-resolver.j
 export { resolveV1Frames } from './frames-resolver.js'
 export type { GroupV1LabelsOptions, GroupV1LabelsStats, V1LabelGrouper } from './group-v1-labels.js'
 export { groupV1Labels } from './group-v1-labels.js'
+export { averageLineBytes } from './line-sample.js'
 export type { ReadV1ExportOptions, V1ReadStats } from './read-v1-export.js'
 export { readV1Export, V1ExportReader } from './read-v1-export.js'
 export type { ReadV2ExportOptions, V2ReadStats } from './read-v2-export.js'

@@ -38,6 +38,11 @@ export class InputBytes {
     return this.#origin
   }
 
+  /** The file read, or undefined for a stream. */
+  get path(): string | undefined {
+    return typeof this.#input === 'string' ? this.#input : undefined
+  }
+
   get rawBytesRead(): number {
     return this.#rawBytesRead
   }
@@ -46,10 +51,13 @@ export class InputBytes {
     return this.#totalBytes
   }
 
-  /** Streams the bytes; the input stream is owned here and destroyed however iteration ends. */
-  async *chunks(): AsyncGenerator<Buffer> {
+  /**
+   * Streams the bytes; the input stream is owned here and destroyed however iteration ends. `chunkBytes`: how much
+   * of a file is read, or of gzip inflated, at a time (a stream's chunks are its own). Default 64 KiB, fs's own.
+   */
+  async *chunks(chunkBytes = 64 * 1024): AsyncGenerator<Buffer> {
     if (this.#range !== undefined && typeof this.#input === 'string') {
-      yield* this.#rangeChunks(this.#input, this.#range)
+      yield* this.#rangeChunks(this.#input, this.#range, chunkBytes)
       return
     }
     // stat() first: it fails cleanly for a missing file, where an opened stream would also emit an unheard 'error'.
@@ -58,7 +66,7 @@ export class InputBytes {
       // A FIFO or /dev/stdin has no size to report progress against.
       this.#totalBytes = stats.isFile() ? stats.size : undefined
     }
-    const raw = typeof this.#input === 'string' ? createReadStream(this.#input) : this.#input
+    const raw = typeof this.#input === 'string' ? createReadStream(this.#input, { highWaterMark: chunkBytes }) : this.#input
     this.#raw = raw
     if (this.#destroyedBy !== undefined) raw.destroy(this.#destroyedBy)
     try {
@@ -72,7 +80,7 @@ export class InputBytes {
       }
       if (head.length === 0) return
       const rest = prepend(head, counted)
-      if (head[0] === 0x1f && head[1] === 0x8b) yield* gunzip(rest)
+      if (head[0] === 0x1f && head[1] === 0x8b) yield* gunzip(rest, chunkBytes)
       else yield* rest
     } finally {
       raw.destroy()
@@ -86,7 +94,7 @@ export class InputBytes {
   }
 
   /** The bytes of the range's lines: from its first line's start through the end of the last line starting before `end`. */
-  async *#rangeChunks(path: string, { start, end }: ByteRange): AsyncGenerator<Buffer> {
+  async *#rangeChunks(path: string, { start, end }: ByteRange, chunkBytes: number): AsyncGenerator<Buffer> {
     const { byteOffset } = await this.origin()
     // Progress covers [start, end): the skipped head of the first partial line counts, the tail read past `end` does not.
     const reached = (position: number) => {
@@ -94,7 +102,7 @@ export class InputBytes {
     }
     reached(byteOffset)
     if (byteOffset >= end) return
-    const raw = createReadStream(path, { start: byteOffset })
+    const raw = createReadStream(path, { start: byteOffset, highWaterMark: chunkBytes })
     this.#raw = raw
     if (this.#destroyedBy !== undefined) raw.destroy(this.#destroyedBy)
     let position = byteOffset
@@ -128,8 +136,8 @@ async function* prepend(head: Buffer, rest: AsyncGenerator<Buffer>): AsyncGenera
   yield* rest
 }
 
-async function* gunzip(compressed: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
-  const inflater = createGunzip()
+async function* gunzip(compressed: AsyncGenerator<Buffer>, chunkSize: number): AsyncGenerator<Buffer> {
+  const inflater = createGunzip({ chunkSize })
   // pipeline() owns both ends: an error on either side destroys the other, and ours ends the iteration below.
   pipeline(compressed, inflater, () => {})
   try {

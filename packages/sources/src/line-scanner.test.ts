@@ -2,8 +2,9 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { LineScanner, type ScannedLine } from './line-scanner.js'
 
-function scanAll(bytes: Buffer, cuts: number[], maxLineLength = 1 << 20) {
-  const scanner = new LineScanner(maxLineLength)
+/** Every line batched by default (`batchLinesFrom` 0), so short test lines exercise json-text.ts too. */
+function scanAll(bytes: Buffer, cuts: number[], maxLineLength = 1 << 20, batchLinesFrom = 0) {
+  const scanner = new LineScanner(maxLineLength, undefined, undefined, batchLinesFrom)
   const lines: ScannedLine[] = []
   let from = 0
   for (const cut of [...cuts.sort((a, b) => a - b), bytes.length]) {
@@ -11,7 +12,24 @@ function scanAll(bytes: Buffer, cuts: number[], maxLineLength = 1 << 20) {
     from = cut
   }
   lines.push(...scanner.end())
-  return { lines, texts: lines.map((line) => line.text), bad: lines.flatMap((line) => (line.bad === undefined ? [] : [line.bad])) }
+  return {
+    lines: lines.map(plain),
+    texts: lines.map((line) => line.text),
+    bad: lines.flatMap((line) => (line.bad === undefined ? [] : [line.bad])),
+  }
+}
+
+function parseOutcome(text: string): unknown {
+  try {
+    return { value: JSON.parse(text) }
+  } catch {
+    return 'invalid'
+  }
+}
+
+/** A line's fields as a plain object (a good line's `text` is a getter). */
+function plain({ json, text, line, byteOffset, byteLength, bad }: ScannedLine) {
+  return { json, text, line, byteOffset, byteLength, bad }
 }
 
 describe('LineScanner', () => {
@@ -19,10 +37,10 @@ describe('LineScanner', () => {
     const input = Buffer.from('{"a":"é"}\n\n{"b":"😀"}\r\nlast')
     const { lines } = scanAll(input, [3, 12, 13])
     expect(lines).toEqual([
-      { text: '{"a":"é"}', line: 1, byteOffset: 0, byteLength: 10, bad: undefined },
-      { text: '', line: 2, byteOffset: 11, byteLength: 0, bad: undefined },
-      { text: '{"b":"😀"}\r', line: 3, byteOffset: 12, byteLength: 13, bad: undefined },
-      { text: 'last', line: 4, byteOffset: 26, byteLength: 4, bad: undefined },
+      { json: '{"a":"\\u00e9"}', text: '{"a":"é"}', line: 1, byteOffset: 0, byteLength: 10, bad: undefined },
+      { json: '', text: '', line: 2, byteOffset: 11, byteLength: 0, bad: undefined },
+      { json: '{"b":"\\ud83d\\ude00"}\r', text: '{"b":"😀"}\r', line: 3, byteOffset: 12, byteLength: 13, bad: undefined },
+      { json: 'last', text: 'last', line: 4, byteOffset: 26, byteLength: 4, bad: undefined },
     ])
   })
 
@@ -75,9 +93,17 @@ describe('LineScanner', () => {
           const whole = scanAll(input, [], max)
           const chunked = scanAll(input, cuts, max)
           expect(chunked.lines).toEqual(whole.lines)
+          // Not batched, a good line's json is its text.
+          const perLine = scanAll(input, cuts, max, Number.POSITIVE_INFINITY)
+          expect(perLine.lines).toEqual(whole.lines.map((line) => ({ ...line, json: line.bad === undefined ? line.text : undefined })))
           // Valid lines are exactly the input's, in order, wherever their positions say.
           for (const line of whole.lines.filter((l) => l.bad === undefined)) {
             expect(line.text).toBe(input.subarray(line.byteOffset, line.byteOffset + line.byteLength).toString())
+            // Its JSON text is ASCII and parses as its text does (json-text.test.ts has the property itself).
+            expect(line.json).toMatch(/^\p{ASCII}*$/u)
+            expect(parseOutcome(line.json as string)).toEqual(
+              parseOutcome(line.text.replace(/^\ufeff/, line.byteOffset === 0 ? '' : '\ufeff')),
+            )
           }
           // Every line reported invalid really is: re-decoding it strictly throws.
           for (const bad of whole.bad.filter((b) => b.problem === 'invalid-utf8')) {
@@ -163,7 +189,7 @@ describe('LineScanner streaming of long lines', () => {
     const lines = [...scanner.scan(Buffer.from('0123456789!abc')), ...scanner.scan(Buffer.from('defghij\nok\n')), ...scanner.end()]
     expect(lines[0]?.bad).toMatchObject({ problem: 'streamed', byteOffset: 0, byteLength: 21, streamed: { ok: false } })
     expect(opened[0]?.destroyed).toBe(true)
-    expect(lines[1]).toEqual({ text: 'ok', line: 2, byteOffset: 22, byteLength: 2, bad: undefined })
+    expect(plain(lines[1] as ScannedLine)).toEqual({ json: 'ok', text: 'ok', line: 2, byteOffset: 22, byteLength: 2, bad: undefined })
   })
 
   it('lets maxLineLength and invalid UTF-8 win over streaming, and frees the stream', () => {

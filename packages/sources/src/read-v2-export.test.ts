@@ -190,6 +190,43 @@ describe('readV2Export', () => {
     expect(strict.message).toContain('line 6')
   })
 
+  it('reads the same records, dead letters, errors and stats whether lines are decoded batched, per line or auto', async () => {
+    const long = 'é😀'.repeat(40_000) // 240 KB of non-ASCII: a line that spans 1 MiB reads
+    const lines = [
+      `\uFEFF${row('a', ',"t":"ü"')}`,
+      row('b', `,"t":"${long}","u":"\\\\ü \\u00fc \u2028"`),
+      '\uFEFF',
+      '   ',
+      '{"data_row":{"id":"\\ü"}}', // a backslash before a non-ASCII character: invalid JSON, dead-lettered as is
+      `{"data_row":{"id":"c","row_data":"é"} "x"}`,
+      row('d', `,"t":"${'x'.repeat(1_200_000)}"`),
+      `{"data_row":{"id":"é"},"projects":{"p":{"labels":5}}}`,
+      ...Array.from({ length: 3000 }, (_, i) => row(`r${i}`, i % 7 === 0 ? ',"t":"ça"' : '')),
+    ]
+    const file = join(dir, 'mixed.ndjson')
+    await writeFile(file, lines.join('\n'))
+    const read = async (lineDecoding: 'auto' | 'batched' | 'per-line') => {
+      const letters: DeadLetter[] = []
+      const reader = readV2Export(file, { lineDecoding, maxErrors: 10, deadLetters: (letter) => void letters.push(letter) })
+      const rows: unknown[] = []
+      for await (const batch of reader) for (const { value, at } of batch) rows.push({ value, at })
+      return { rows, letters, stats: reader.stats }
+    }
+    const batched = await read('batched')
+    expect(batched).toEqual(await read('per-line'))
+    expect(batched).toEqual(await read('auto'))
+    expect(batched.stats).toEqual({ lines: 3008, blankLines: 2, records: 3003, deadLetters: 3 })
+    expect(batched.letters.map((letter) => [letter.line, letter.raw.slice(0, 30)])).toEqual([
+      [5, '{"data_row":{"id":"\\ü"}}'],
+      [6, '{"data_row":{"id":"c","row_dat'],
+      [8, '{"data_row":{"id":"é"},"projec'],
+    ])
+    // The exact byte of the syntax error, counted in the line's UTF-8 bytes (é is 2).
+    const at = (batched.letters[1]?.byteOffset as number) + Buffer.byteLength('{"data_row":{"id":"c","row_data":"é"} ')
+    expect(batched.letters[1]?.reason).toMatch(new RegExp(`at position 38 \\(at byte ${at}\\)$`))
+    expect((batched.rows[1] as { value: { t: string; u: string } }).value).toMatchObject({ t: long, u: '\\ü ü \u2028' })
+  })
+
   it('validates options before touching the input', async () => {
     const stream = Readable.from([Buffer.from('x')])
     expect(() => readV2Export(stream, { maxErrors: 2 })).toThrow(/invalid option deadLetters/)

@@ -1,6 +1,5 @@
-import { open } from 'node:fs/promises'
 import type { ResourceLimits } from 'node:worker_threads'
-import type { ByteRange } from '@labelpipe/sources'
+import { averageLineBytes, type ByteRange } from '@labelpipe/sources'
 import type { WorkerTask } from './worker-messages.js'
 
 /**
@@ -20,8 +19,10 @@ import type { WorkerTask } from './worker-messages.js'
  *   batches first).
  * - Parquet row groups of 12,500 rows and 2 MiB of rows held in JS: parquet-wasm's memory, which never shrinks, is
  *   sized by the largest row group it encoded (~80 MiB for 100,000 rows, ~40 for 25,000).
+ * - Lines decoded one by one (readV2Export's lineDecoding 'per-line'; a lone load's is 'auto'): batched decoding
+ *   took the 1 GB video export with 2 workers from 24.1 to 19.4-21.0 s, but from 268 to 303-310 MiB.
  */
-const shardMemory = { batchSize: 16, rowGroupRows: 12_500, maxBufferedBytes: 2 * 1024 * 1024 }
+const shardMemory = { batchSize: 16, rowGroupRows: 12_500, maxBufferedBytes: 2 * 1024 * 1024, lineDecoding: 'per-line' } as const
 
 /**
  * A load without --workers or --shard of a plain file runs in ONE worker thread with the in-thread settings (the
@@ -30,31 +31,12 @@ const shardMemory = { batchSize: 16, rowGroupRows: 12_500, maxBufferedBytes: 2 *
  * halfway through the one-row 1 GB video held 108 MiB alive at 390 MiB RSS). Measured on the 1 GB exports, same
  * speed: video 265 -> 215 MiB, the one-row video 388 -> 268-289 MiB.
  */
-const oneThreadMemory = { batchSize: 128, maxBufferedBytes: 16 * 1024 * 1024, youngGenerationMb: 32 }
+const oneThreadMemory = { batchSize: 128, maxBufferedBytes: 16 * 1024 * 1024, youngGenerationMb: 32, lineDecoding: 'auto' } as const
 const longLineBytes = 16 * 1024
-const sampleWindows = 8
 
-/**
- * 16 MiB when the range's lines average 16 KiB or more (video, or images and video mixed), else 32 (see above).
- * The average is taken over 8 windows of 128 KiB spread across the range: a mixed export's first MiB can be all
- * images.
- */
-async function youngGenerationFor(path: string, { start, end }: ByteRange): Promise<number> {
-  const handle = await open(path, 'r')
-  try {
-    const window = Buffer.alloc(128 * 1024)
-    const step = Math.max(window.length, Math.floor((end - start) / sampleWindows))
-    let sampled = 0
-    let lines = 0
-    for (let at = start; at < end && sampled < sampleWindows * window.length; at += step) {
-      const { bytesRead } = await handle.read(window, 0, Math.min(window.length, end - at), at)
-      sampled += bytesRead
-      for (let nl = window.indexOf(0x0a); nl !== -1 && nl < bytesRead; nl = window.indexOf(0x0a, nl + 1)) lines++
-    }
-    return sampled / Math.max(lines, 1) >= longLineBytes ? 16 : 32
-  } finally {
-    await handle.close()
-  }
+/** 16 MiB when the range's lines average 16 KiB or more (video, or images and video mixed), else 32 (see above). */
+async function youngGenerationFor(path: string, range: ByteRange): Promise<number> {
+  return (await averageLineBytes(path, range)) >= longLineBytes ? 16 : 32
 }
 
 export function workerLimits(task: WorkerTask): ResourceLimits {

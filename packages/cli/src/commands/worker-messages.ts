@@ -34,6 +34,8 @@ export interface WorkerTask {
     readonly maxBufferedBytes: number
     /** The worker's young generation (resourceLimits.maxYoungGenerationSizeMb), chosen by the export's line size. */
     readonly youngGenerationMb: number
+    /** readV2Export's lineDecoding: batched is faster on long lines, per-line holds less. */
+    readonly lineDecoding: 'auto' | 'per-line'
   }
 }
 
