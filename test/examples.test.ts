@@ -23,6 +23,7 @@ describe('examples', () => {
   it('load-to-parquet writes every non-empty table of the sample and a manifest', async () => {
     const { stdout } = await run(process.execPath, [example('load-to-parquet')], { cwd })
     expect(stdout).toMatch(/^loaded 60 data rows into out\/example-parquet/)
+    expect(stdout).toMatch(/\nlines average \d+ bytes\n$/)
     const files = await listFiles(join(cwd, 'out', 'example-parquet'))
     expect(files.filter((f) => f.startsWith('_manifests/'))).toHaveLength(1)
     expect(files.filter((f) => f.startsWith('data_rows/') && f.endsWith('.parquet'))).toHaveLength(1)
