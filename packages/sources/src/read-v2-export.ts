@@ -62,8 +62,8 @@ export interface ReadV2ExportOptions {
    * (averageLineBytes: video, mixed exports), else per line; a stream (stdin) per line, its chunks being its own.
    * On the 1 GB generated video export (~240 KB lines) batched took a one-thread load to Parquet from 29.3-32.5 s
    * to 23.9-27.7 s and to NDJSON from 34.2 to 28.4 s, for 15-25 MiB more peak RSS (1 MiB reads, and batch strings
-   * that live outside V8's heap until a collection frees them). `labelpipe load --workers` reads per line: two
-   * workers are at the edge of the 300 MB budget already.
+   * that live outside V8's heap until a collection frees them). `labelpipe load --workers` reads per line: with both
+   * cores busy batched gained little, and two workers are at the edge of the 300 MB budget (worker-memory.ts).
    */
   readonly lineDecoding?: 'auto' | 'batched' | 'per-line'
   /**

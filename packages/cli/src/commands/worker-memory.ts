@@ -19,8 +19,9 @@ import type { WorkerTask } from './worker-messages.js'
  *   batches first).
  * - Parquet row groups of 12,500 rows and 2 MiB of rows held in JS: parquet-wasm's memory, which never shrinks, is
  *   sized by the largest row group it encoded (~80 MiB for 100,000 rows, ~40 for 25,000).
- * - Lines decoded one by one (readV2Export's lineDecoding 'per-line'; a lone load's is 'auto'): batched decoding
- *   took the 1 GB video export with 2 workers from 24.1 to 19.4-21.0 s, but from 268 to 303-310 MiB.
+ * - Lines decoded one by one (readV2Export's lineDecoding 'per-line'; a lone load's is 'auto'): with 2 workers on
+ *   the 1 GB video export batched decoding took 19.4-24.8 s against 23.9-24.1 s per line (it gains less where both
+ *   cores are busy: 43 CPU-seconds against 38), at 294-310 MiB against 268-270.
  */
 const shardMemory = { batchSize: 16, rowGroupRows: 12_500, maxBufferedBytes: 2 * 1024 * 1024, lineDecoding: 'per-line' } as const
 
