@@ -5,7 +5,7 @@ const sampleWindows = 8
 const windowBytes = 128 * 1024
 
 /**
- * The average line length in bytes `[start, end)` of a file (default: all of it), counted in 8 windows of 128 KiB
+ * The average line length in bytes `[start, end)` of a regular file (not a FIFO: it is opened and read) (default: all of it), counted in 8 windows of 128 KiB
  * spread across them, not only at the start: a mixed export's first MiB can be all images and the rest video.
  * Readers and loaders size their reads and memory by it (readV2Export's lineDecoding, `load --workers`).
  */

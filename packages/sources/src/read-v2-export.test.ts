@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -225,6 +226,17 @@ describe('readV2Export', () => {
     const at = (batched.letters[1]?.byteOffset as number) + Buffer.byteLength('{"data_row":{"id":"c","row_data":"é"} ')
     expect(batched.letters[1]?.reason).toMatch(new RegExp(`at position 38 \\(at byte ${at}\\)$`))
     expect((batched.rows[1] as { value: { t: string; u: string } }).value).toMatchObject({ t: long, u: '\\ü ü \u2028' })
+  })
+
+  it('reads a FIFO by its path, untouched before it is read (auto decoding samples only regular files)', async () => {
+    const fifo = join(dir, 'export.fifo')
+    execFileSync('mkfifo', [fifo])
+    const rows = collect(readV2Export(fifo))
+    // Opening for writing waits for the reader: the one the reader opens to read, as nothing else opened it.
+    const writer = await open(fifo, 'w')
+    await writer.write(`${row('a')}\n${row('b', `,"t":"${'é'.repeat(50_000)}"`)}\n`)
+    await writer.close()
+    expect((await rows).map((r) => r.id)).toEqual(['a', 'b'])
   })
 
   it('validates options before touching the input', async () => {

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import {
   type Batch,
@@ -278,7 +279,9 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
     const { lineDecoding, range } = this.#options
     const path = this.#input.path
     if (lineDecoding === 'per-line' || path === undefined) return false
-    return lineDecoding === 'batched' || (await averageLineBytes(path, range)) >= longLineBytes
+    if (lineDecoding === 'batched') return true
+    // Only a regular file is sampled: opening a FIFO would wait for its writer, and reading it would eat its bytes.
+    return (await stat(path)).isFile() && (await averageLineBytes(path, range)) >= longLineBytes
   }
 
   #scanHead(scanner: LineScanner, head: Buffer): ScannedLine[] {
