@@ -53,9 +53,9 @@ export class InputBytes {
 
   /**
    * Streams the bytes; the input stream is owned here and destroyed however iteration ends. `chunkBytes`: how much
-   * of a file is read, or of gzip inflated, at a time (a stream's chunks are its own). Default 64 KiB, fs's own.
+   * of a file is read, or of gzip inflated, at a time (a stream's chunks are its own). Default: fs's and zlib's.
    */
-  async *chunks(chunkBytes = 64 * 1024): AsyncGenerator<Buffer> {
+  async *chunks(chunkBytes?: number): AsyncGenerator<Buffer> {
     if (this.#range !== undefined && typeof this.#input === 'string') {
       yield* this.#rangeChunks(this.#input, this.#range, chunkBytes)
       return
@@ -94,7 +94,7 @@ export class InputBytes {
   }
 
   /** The bytes of the range's lines: from its first line's start through the end of the last line starting before `end`. */
-  async *#rangeChunks(path: string, { start, end }: ByteRange, chunkBytes: number): AsyncGenerator<Buffer> {
+  async *#rangeChunks(path: string, { start, end }: ByteRange, chunkBytes: number | undefined): AsyncGenerator<Buffer> {
     const { byteOffset } = await this.origin()
     // Progress covers [start, end): the skipped head of the first partial line counts, the tail read past `end` does not.
     const reached = (position: number) => {
@@ -136,7 +136,7 @@ async function* prepend(head: Buffer, rest: AsyncGenerator<Buffer>): AsyncGenera
   yield* rest
 }
 
-async function* gunzip(compressed: AsyncGenerator<Buffer>, chunkSize: number): AsyncGenerator<Buffer> {
+async function* gunzip(compressed: AsyncGenerator<Buffer>, chunkSize: number | undefined): AsyncGenerator<Buffer> {
   const inflater = createGunzip({ chunkSize })
   // pipeline() owns both ends: an error on either side destroys the other, and ours ends the iteration below.
   pipeline(compressed, inflater, () => {})

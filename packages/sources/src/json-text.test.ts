@@ -75,6 +75,14 @@ describe('JsonTextBatch', () => {
     expect(batch.take().slice(next?.start, next?.end)).toBe('"\\u00fc"')
   })
 
+  it('leaves a line over 64 MiB to its UTF-8 text: escaped, it could pass the longest string V8 makes', () => {
+    const batch = new JsonTextBatch()
+    const long = Buffer.alloc(64 * 1024 * 1024 + 1, 0x61)
+    expect(batch.add(long)).toBeUndefined()
+    expect(batch.add([long.subarray(0, 10), long.subarray(10)])).toBeUndefined()
+    expect(batch.add(long.subarray(1))).toEqual({ start: 0, end: 64 * 1024 * 1024 })
+  })
+
   it('parses to the value of the UTF-8 text, and fails where the text fails (property)', () => {
     const unit = fc.constantFrom(
       '\\',

@@ -24,6 +24,12 @@ const externalStringBytes = 0xfbee9
 const smallBatchBytes = 64 * 1024
 /** The batch buffer kept between batches; one grown past this for a long line is dropped once decoded. */
 const keptBatchBytes = 4 * 1024 * 1024
+/**
+ * Longer lines are left to their UTF-8 text: escapes can make a line's text 3 times its bytes, and a string has
+ * at most 2^29 - 24 characters (a 180 MB line of 'é' would pass as UTF-8 and fail here). Lines over
+ * readV2Export's streamLinesOver (default 8 MiB) never come here.
+ */
+const maxLineBytes = 64 * 1024 * 1024
 /** Non-ASCII bytes are looked for in blocks of this size, each checked with isAscii (simdutf) first. */
 const asciiBlockBytes = 4096
 
@@ -40,7 +46,7 @@ export interface JsonTextSpan {
 /**
  * Lines of valid UTF-8, written as ASCII JSON text into one buffer and decoded together by `take()` (see above).
  * `add` returns where the line's text will be in the string `take` returns, or undefined for a line that must be
- * parsed from its UTF-8 text (a non-ASCII character right after an unescaped backslash).
+ * parsed from its UTF-8 text (a non-ASCII character right after an unescaped backslash, or a line over 64 MiB).
  */
 export class JsonTextBatch {
   #out: Buffer = Buffer.allocUnsafe(Math.max(externalStringBytes, smallBatchBytes))
@@ -51,6 +57,7 @@ export class JsonTextBatch {
    * byte order mark at its start is left out when `atInputStart` (it is not JSON; the reader skips it).
    */
   add(parts: Buffer | readonly Buffer[], atInputStart = false): JsonTextSpan | undefined {
+    if ((Buffer.isBuffer(parts) ? parts.length : parts.reduce((sum, part) => sum + part.length, 0)) > maxLineBytes) return undefined
     let line = Buffer.isBuffer(parts) ? parts : parts.length === 1 ? (parts[0] as Buffer) : undefined
     if (line === undefined && atInputStart) line = Buffer.concat(parts as readonly Buffer[])
     if (line !== undefined && atInputStart && line.subarray(0, 3).equals(byteOrderMark)) line = line.subarray(3)

@@ -126,7 +126,8 @@ export class LineScanner {
   #parts: Buffer[] = []
   #stream: LineStream | undefined = undefined
   #streamFailure: { ok: false; error: unknown } | undefined = undefined
-  readonly #batch = new JsonTextBatch()
+  /** Undefined when no line is batched (batchLinesFrom Infinity): its 1 MB buffer is not allocated. */
+  readonly #batch: JsonTextBatch | undefined
   readonly #batchLinesFrom: number
 
   /**
@@ -146,6 +147,7 @@ export class LineScanner {
     this.#maxLineLength = maxLineLength
     this.#streaming = streaming
     this.#batchLinesFrom = batchLinesFrom
+    this.#batch = Number.isFinite(batchLinesFrom) ? new JsonTextBatch() : undefined
     this.#line = origin.line
     this.#offset = origin.byteOffset
     this.#lineStart = origin.byteOffset
@@ -153,7 +155,7 @@ export class LineScanner {
 
   /** Whether any line is decoded in a JSON text batch (batchLinesFrom is finite). */
   get batching(): boolean {
-    return Number.isFinite(this.#batchLinesFrom)
+    return this.#batch !== undefined
   }
 
   /** The lines that end in `chunk`; the bytes of a line it does not end are kept (views) until one does. */
@@ -202,13 +204,13 @@ export class LineScanner {
   }
 
   #goodLine(bytes: Buffer | readonly Buffer[], byteLength: number): GoodLine {
-    const span = byteLength >= this.#batchLinesFrom ? this.#batch.add(bytes, this.#lineStart === 0) : undefined
+    const span = byteLength >= this.#batchLinesFrom ? this.#batch?.add(bytes, this.#lineStart === 0) : undefined
     return new GoodLine(bytes, span, this.#line, this.#lineStart, byteLength)
   }
 
   /** Decodes the batch of the good lines among `lines`, which all came from one scan. */
   #decoded(lines: ScannedLine[]): ScannedLine[] {
-    const batch = this.#batch.take()
+    const batch = this.#batch?.take() ?? ''
     for (const line of lines) if (line instanceof GoodLine) line.decoded(batch)
     return lines
   }
