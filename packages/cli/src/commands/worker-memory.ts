@@ -13,7 +13,9 @@ import type { WorkerTask } from './worker-messages.js'
  *   the 1 GB image export (~4 KB a line) from 16.8 s to 21.2 s. For longer lines 16 MiB: the 1 GB video export
  *   (~240 KB a line) peaked at 288 MiB in 24.8 s against 324 MiB in 23.5 s at 32; the 1 GB mixed export (images
  *   and video, ~37 KB a line) at 267 MiB in 20.3 s against 313 MiB in 17.8 s, and its 10 GB soak at 290 MiB
- *   against 328. The line size is sampled across the range (youngGenerationFor).
+ *   against 328. The line size is sampled across the range (youngGenerationFor). 12 MiB would buy margin under
+ *   300 MB at a price: the 10 GB soak to Parquet peaked at 275 MiB in 253 s against 284-288 MiB in 204-233 s at 16
+ *   (2026-12-07, one run at 12).
  * - Source batches of 16 data rows instead of 128, so fewer rows are alive across collections: on the mixed export
  *   262 MiB against 279 at 32, and no slower; image and video batches are unchanged (the 1 MiB text cap cuts video
  *   batches first).
