@@ -57,30 +57,22 @@ export class JsonTextBatch {
    * byte order mark at its start is left out when `atInputStart` (it is not JSON; the reader skips it).
    */
   add(parts: Buffer | readonly Buffer[], atInputStart = false): JsonTextSpan | undefined {
-    if ((Buffer.isBuffer(parts) ? parts.length : parts.reduce((sum, part) => sum + part.length, 0)) > maxLineBytes) return undefined
-    let line = Buffer.isBuffer(parts) ? parts : parts.length === 1 ? (parts[0] as Buffer) : undefined
-    if (line === undefined && atInputStart) line = Buffer.concat(parts as readonly Buffer[])
-    if (line !== undefined && atInputStart && line.subarray(0, 3).equals(byteOrderMark)) line = line.subarray(3)
+    const views = Buffer.isBuffer(parts) ? [parts] : parts
+    if (views.reduce((sum, view) => sum + view.length, 0) > maxLineBytes) return undefined
     const start = this.#used
-    if (line !== undefined) {
-      const end = this.#write(line, start)
-      if (end === -1) return undefined
-      this.#used = end
-      return { start, end }
-    }
-    const many = parts as readonly Buffer[]
-    if (many.every((part) => isAscii(part))) {
-      let end = start
-      for (const part of many) {
-        this.#reserve(end, part.length)
-        end += part.copy(this.#out, end)
+    let end = start
+    if (views.length > 1 && views.every((view) => isAscii(view))) {
+      for (const view of views) {
+        this.#reserve(end, view.length)
+        end += view.copy(this.#out, end)
       }
-      this.#used = end
-      return { start, end }
+    } else {
+      // A multi-byte character (a byte order mark too) may be cut between two views: join them to see it whole.
+      let line = views.length === 1 ? (views[0] as Buffer) : Buffer.concat(views)
+      if (atInputStart && line.subarray(0, 3).equals(byteOrderMark)) line = line.subarray(3)
+      end = this.#write(line, start)
+      if (end === -1) return undefined
     }
-    // A multi-byte character may be cut between two views: join them to find whole characters.
-    const end = this.#write(Buffer.concat(many), start)
-    if (end === -1) return undefined
     this.#used = end
     return { start, end }
   }
