@@ -154,6 +154,21 @@ async function one<R>(sql: string, values?: unknown[]): Promise<R[]> {
 /** Schema created (by a first load) and the digests of all 13 tables. */
 const digests = (schema: string) => tableDigests(server.url, schema, tableNames)
 
+/** Each target table's primary key as the server describes it: table -> `<name> PRIMARY KEY (<columns>)`. */
+async function primaryKeysOf(schema: string): Promise<Record<string, string>> {
+  const keys = await one<{ table: string; key: string }>(
+    `SELECT c.relname AS table, k.conname || ' ' || pg_get_constraintdef(k.oid) AS key
+     FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND k.contype = 'p' AND c.relname = ANY($2)`,
+    [schema, [...tableNames]],
+  )
+  return Object.fromEntries(keys.map(({ table, key }) => [table, key]))
+}
+
+function expectedPrimaryKeys(): Record<string, string> {
+  return Object.fromEntries(tableNames.map((table) => [table, `${table}_pkey PRIMARY KEY (${primaryKeys[table].join(', ')})`]))
+}
+
 describe('values', () => {
   const tricky = [
     'tab\there',
@@ -340,6 +355,31 @@ describe('idempotence and modes', () => {
     ])
     expect(sink.rowCounts.labels).toBe(4)
     expect(sink.loadRun?.rows.labels).toBe(2)
+    // The labels table was empty, so the commit filled it with its key dropped (insertUnindexed): the key was
+    // built again, under its name, after last-wins.
+    expect(await primaryKeysOf('dupes')).toEqual(expectedPrimaryKeys())
+  })
+
+  it('a first load into empty tables builds every primary key again, under its own name; a second run merges through them', async () => {
+    await loadFile(video(), 'keys-1', postgresSink(sinkOptions('keys', 'keys-1')))
+    expect(await primaryKeysOf('keys')).toEqual(expectedPrimaryKeys())
+    const first = await digests('keys')
+    await loadFile(video(), 'keys-2', postgresSink(sinkOptions('keys', 'keys-2')))
+    expect(await digests('keys')).toEqual(first)
+    await expect(one(`INSERT INTO keys.labels SELECT * FROM keys.labels LIMIT 1`)).rejects.toMatchObject({ code: '23505' })
+  })
+
+  it("a key that cannot be dropped (a user's foreign key depends on it): the empty table is filled through the key", async () => {
+    await one('CREATE SCHEMA held')
+    await loadRows('held', 'held-0', [located([])])
+    await one('CREATE TABLE held.label_notes (label_id text REFERENCES held.labels (label_id), note text)')
+    await loadFile(video(), 'held-1', postgresSink(sinkOptions('held', 'held-1')))
+    await loadFile(video(), 'plain-1', postgresSink(sinkOptions('held_plain', 'plain-1')))
+    expect(await digests('held')).toEqual(await digests('held_plain'))
+    expect(await primaryKeysOf('held')).toEqual(expectedPrimaryKeys())
+    const [label] = await one<{ label_id: string }>('SELECT label_id FROM held.labels LIMIT 1')
+    await one(`INSERT INTO held.label_notes VALUES ($1, 'kept')`, [label?.label_id])
+    await expect(one(`INSERT INTO held.label_notes VALUES ('no such label', 'x')`)).rejects.toMatchObject({ code: '23503' })
   })
 
   it("append adds rows, refuses a key already present (SQLSTATE 23505, tables unchanged); replace makes the run the tables' whole content", async () => {

@@ -74,10 +74,16 @@ export async function commitRun(input: CommitInput): Promise<TableCounts> {
     staged: stage,
     query: <R extends QueryResultRow>(what: string, sql: string, values?: unknown[]) => session.query<R>(what, sql, values),
   })
-  if (mode === 'merge') await deleteMergeUnits(run, target, stage, await occupiedTables(session, target))
+  // Replace empties every table; merge and append write into the tables as they are.
+  const occupied = mode === 'replace' ? new Set<TableName>() : await occupiedTables(session, target)
+  if (mode === 'merge') await deleteMergeUnits(run, target, stage, occupied)
   if (mode === 'replace') await run('truncate the target tables', `TRUNCATE ${tableNames.map(target).join(', ')}`)
   const counts = {} as Record<TableName, number>
-  for (const table of tableNames) counts[table] = await insertRows(session, mode, table, target(table), stage(table))
+  for (const table of tableNames) {
+    const statements = insertStatements(table, target(table), stage(table))
+    const unindexed = occupied.has(table) ? undefined : await insertUnindexed(session, table, target(table), statements)
+    counts[table] = unindexed ?? (await insertRows(session, mode, table, statements))
+  }
   await recordRun(input, counts, target, stage)
   await run('drop the staging tables', `DROP TABLE ${tableNames.map(stage).join(', ')}`)
   try {
@@ -169,29 +175,92 @@ async function deleteMergeUnits(
   }
 }
 
-/**
- * Inserts a table's staged rows. Duplicate primary keys within the run are rare (the same data row twice in an
- * export), so the plain INSERT is tried first under a savepoint; on a unique violation it is redone keeping, of
- * each key, the row that came last in the input (highest byte offset, then arrival): last wins, as a later line
- * is the later state of its data row.
- */
-async function insertRows(session: PgSession, mode: PostgresMode, table: TableName, target: string, stage: string): Promise<number> {
+interface InsertStatements {
+  /** Every staged row. */
+  readonly plain: string
+  /** Of each primary key, the row that came last in the input (highest byte offset, then arrival). */
+  readonly lastWins: string
+}
+
+function insertStatements(table: TableName, target: string, stage: string): InsertStatements {
   const columns = columnList(table)
-  const plain = `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${stage}`
+  const keys = primaryKeyList(table)
+  return {
+    plain: `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${stage}`,
+    lastWins: `INSERT INTO ${target} (${columns}) SELECT DISTINCT ON (${keys}) ${columns} FROM ${stage}
+      ORDER BY ${keys}, ${quoteIdent('_lp_offset')} DESC, ${quoteIdent('_lp_seq')} DESC`,
+  }
+}
+
+/**
+ * Fills an empty target with its primary key dropped, then builds the key again from the sorted rows: half the
+ * time of inserting through the index (measured on the 1 GB video export: 2.2M frame_objects rows in 3.2 s plus
+ * 2.5 s for the key, against 10.3 s through the key; the commit was 17 s of a 54 s load). The key keeps its name.
+ * The DROP takes the table's ACCESS EXCLUSIVE lock until COMMIT, so readers of the empty table wait for the
+ * commit instead of seeing it empty: what TRUNCATE (mode 'replace') already does.
+ *
+ * Resolves undefined, with nothing changed, when this cannot be done here: no primary key, a key this role may
+ * not drop, or one a foreign key depends on, or rows that arrived between `occupiedTables` and the lock (a writer
+ * outside labelpipe). `insertRows` then inserts through the index.
+ */
+async function insertUnindexed(
+  session: PgSession,
+  table: TableName,
+  target: string,
+  statements: InsertStatements,
+): Promise<number | undefined> {
+  await session.query('savepoint', 'SAVEPOINT lp_unindexed')
+  const key = await session.query<{ name: string }>(
+    `find the primary key of ${table}`,
+    `SELECT conname AS name FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'`,
+    [target],
+  )
+  const name = key.rows[0]?.name
+  const dropped =
+    name !== undefined &&
+    (await session.client.query(`ALTER TABLE ${target} DROP CONSTRAINT ${quoteIdent(name)}`).then(
+      () => true,
+      () => false,
+    ))
+  const empty = dropped && (await session.query(`look into ${table}`, `SELECT 1 FROM ${target} LIMIT 1`)).rowCount === 0
+  if (name === undefined || !empty) {
+    await session.query('savepoint', 'ROLLBACK TO SAVEPOINT lp_unindexed')
+    return undefined
+  }
+  const addKey = `ALTER TABLE ${target} ADD CONSTRAINT ${quoteIdent(name)} PRIMARY KEY (${primaryKeyList(table)})`
+  // Duplicate keys within the run show as the key failing to build: the rows go again, last wins.
+  await session.query('savepoint', 'SAVEPOINT lp_rows')
+  let rows = (await session.query(`insert into ${table}`, statements.plain)).rowCount ?? 0
+  try {
+    await session.client.query(addKey)
+  } catch (cause) {
+    if ((cause as { code?: unknown }).code !== '23505') throw session.fail(`build the primary key of ${table}`, cause)
+    await session.query('savepoint', 'ROLLBACK TO SAVEPOINT lp_rows')
+    rows = (await session.query(`insert into ${table}`, statements.lastWins)).rowCount ?? 0
+    await session.query(`build the primary key of ${table}`, addKey)
+  }
+  await session.query('savepoint', 'RELEASE SAVEPOINT lp_unindexed')
+  return rows
+}
+
+/**
+ * Inserts a table's staged rows through its primary key. Duplicate primary keys within the run are rare (the
+ * same data row twice in an export), so the plain INSERT is tried first under a savepoint; on a unique violation
+ * it is redone keeping, of each key, the row that came last in the input: last wins, as a later line is the
+ * later state of its data row.
+ */
+async function insertRows(session: PgSession, mode: PostgresMode, table: TableName, statements: InsertStatements): Promise<number> {
   await session.query('savepoint', 'SAVEPOINT lp_insert')
   try {
-    const inserted = await session.client.query(plain)
+    const inserted = await session.client.query(statements.plain)
     await session.query('savepoint', 'RELEASE SAVEPOINT lp_insert')
     return inserted.rowCount ?? 0
   } catch (cause) {
     if ((cause as { code?: unknown }).code !== '23505') throw session.fail(`insert into ${table}`, cause)
   }
   await session.query('savepoint', 'ROLLBACK TO SAVEPOINT lp_insert')
-  const keys = primaryKeyList(table)
-  const lastWins = `INSERT INTO ${target} (${columns}) SELECT DISTINCT ON (${keys}) ${columns} FROM ${stage}
-    ORDER BY ${keys}, ${quoteIdent('_lp_offset')} DESC, ${quoteIdent('_lp_seq')} DESC`
   try {
-    return (await session.client.query(lastWins)).rowCount ?? 0
+    return (await session.client.query(statements.lastWins)).rowCount ?? 0
   } catch (cause) {
     const error = session.fail(`insert into ${table}`, cause)
     if (error.sqlState !== '23505' || mode !== 'append') throw error
