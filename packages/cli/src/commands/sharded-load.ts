@@ -76,7 +76,12 @@ export async function loadSharded(
   })
   const shardRange = splitIntoRanges({ start: 0, end: fileBytes }, shard.count)[shard.index - 1] as ByteRange
   const ranges = splitIntoRanges(shardRange, config.workers)
-  const memory = await workerMemory(settings, config.input, shardRange)
+  const memory = await workerMemory(
+    settings,
+    config.input,
+    shardRange,
+    config.to.some((target) => target.kind === 'parquet'),
+  )
   const seqs = ranges.map((_, worker) => shard.index - 1 + shard.count * worker)
   const sharedErrorCount = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
   const started = performance.now()

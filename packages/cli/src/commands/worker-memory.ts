@@ -29,12 +29,19 @@ const shardMemory = { batchSize: 16, rowGroupRows: 12_500, maxBufferedBytes: 2 *
 
 /**
  * A load without --workers or --shard of a plain file runs in ONE worker thread with the in-thread settings (the
- * sinks' defaults, row groups included, 128-row batches, a 32 MiB young generation) for the heap limit alone: on
- * the main thread V8 lets the heap grow to several times what is alive between collections (a heap snapshot
- * halfway through the one-row 1 GB video held 108 MiB alive at 390 MiB RSS). Measured on the 1 GB exports, same
- * speed: video 265 -> 215 MiB, the one-row video 388 -> 268-289 MiB.
+ * sinks' defaults, row groups included, 128-row batches) for the heap limit alone: on the main thread V8 lets the
+ * heap grow to several times what is alive between collections (a heap snapshot halfway through the one-row 1 GB
+ * video held 108 MiB alive at 390 MiB RSS). Measured on the 1 GB exports, same speed: video 265 -> 215 MiB, the
+ * one-row video 388 -> 268-289 MiB.
+ *
+ * The young generation: 32 MiB with a Parquet target, whose row groups already take the 1 GB video to 244-254 MiB.
+ * Without one, 64: fewer scavenges of the rows a COPY or NDJSON line encodes, at ~30 MiB more. Alternating runs on
+ * the 1 GB exports (2026-12-07): video -> Postgres 39.9-47.1 s -> 35.2-47.0 s (user CPU 27.5-33.9 -> 22.7-32.2 s),
+ * 205-213 -> 235-244 MiB; image -> Postgres 43.1-49.0 -> 36.6-38.0 s, 173 -> 203 MiB; video -> NDJSON 33.4-39.8 ->
+ * 27.4-31.3 s, 182 -> 217 MiB. 128 MiB gained nothing more on video -> Postgres (39.4-42.7 s) at 297-303 MiB.
  */
-const oneThreadMemory = { batchSize: 128, maxBufferedBytes: 16 * 1024 * 1024, youngGenerationMb: 32, lineDecoding: 'auto' } as const
+const oneThreadMemory = { batchSize: 128, maxBufferedBytes: 16 * 1024 * 1024, lineDecoding: 'auto' } as const
+const oneThreadYoungGenerationMb = { parquet: 32, other: 64 } as const
 const longLineBytes = 16 * 1024
 
 /** 16 MiB when the range's lines average 16 KiB or more (video, or images and video mixed), else 32 (see above). */
@@ -47,7 +54,16 @@ export function workerLimits(task: WorkerTask): ResourceLimits {
   return { maxOldGenerationSizeMb: Math.max(1024, Math.ceil(16 * lineMiB)), maxYoungGenerationSizeMb: task.memory.youngGenerationMb }
 }
 
-/** The memory settings of a load's workers: `'workers'` (--workers, --shard) or `'one-thread'` (see above). */
-export async function workerMemory(settings: 'workers' | 'one-thread', path: string, range: ByteRange): Promise<WorkerTask['memory']> {
-  return settings === 'one-thread' ? oneThreadMemory : { ...shardMemory, youngGenerationMb: await youngGenerationFor(path, range) }
+/**
+ * The memory settings of a load's workers: `'workers'` (--workers, --shard) or `'one-thread'` (see above).
+ * `parquet`: whether a --to target is Parquet.
+ */
+export async function workerMemory(
+  settings: 'workers' | 'one-thread',
+  path: string,
+  range: ByteRange,
+  parquet: boolean,
+): Promise<WorkerTask['memory']> {
+  if (settings === 'one-thread') return { ...oneThreadMemory, youngGenerationMb: oneThreadYoungGenerationMb[parquet ? 'parquet' : 'other'] }
+  return { ...shardMemory, youngGenerationMb: await youngGenerationFor(path, range) }
 }
