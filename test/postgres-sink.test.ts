@@ -382,6 +382,21 @@ describe('idempotence and modes', () => {
     await expect(one(`INSERT INTO held.label_notes VALUES ('no such label', 'x')`)).rejects.toMatchObject({ code: '23503' })
   })
 
+  it('an open transaction that read an empty table does not hold the commit: that table is filled through its key', async () => {
+    await loadRows('read_open', 'read-open-0', [located([])])
+    await withClient(server.url, async (reader) => {
+      await reader.query('BEGIN')
+      await reader.query('SELECT count(*) FROM read_open.frame_objects')
+      const load = loadFile(video(), 'read-open-1', postgresSink(sinkOptions('read_open', 'read-open-1')))
+      const waited = new Promise((_, reject) => setTimeout(() => reject(new Error('the commit waited for the reader')), 30_000))
+      await Promise.race([load, waited])
+      await reader.query('COMMIT')
+    })
+    await loadFile(video(), 'read-open-plain', postgresSink(sinkOptions('read_open_plain', 'read-open-plain')))
+    expect(await digests('read_open')).toEqual(await digests('read_open_plain'))
+    expect(await primaryKeysOf('read_open')).toEqual(expectedPrimaryKeys())
+  })
+
   it("append adds rows, refuses a key already present (SQLSTATE 23505, tables unchanged); replace makes the run the tables' whole content", async () => {
     await loadFile(video(), 'modes-1', postgresSink(sinkOptions('modes', 'modes-1', { mode: 'append' })))
     await loadFile(image(), 'modes-2', postgresSink(sinkOptions('modes', 'modes-2', { mode: 'append' })))

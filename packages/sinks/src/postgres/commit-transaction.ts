@@ -200,9 +200,13 @@ function insertStatements(table: TableName, target: string, stage: string): Inse
  * commit instead of seeing it empty: what TRUNCATE (mode 'replace') already does.
  *
  * Resolves undefined, with nothing changed, when this cannot be done here: no primary key, a key this role may
- * not drop, or one a foreign key depends on, or rows that arrived between `occupiedTables` and the lock (a writer
+ * not drop, or one a foreign key depends on, a lock not granted within dropLockMs (a transaction of someone else's
+ * has read the table and is still open), or rows that arrived between `occupiedTables` and the lock (a writer
  * outside labelpipe). `insertRows` then inserts through the index.
  */
+/** How long the commit waits for a table's ACCESS EXCLUSIVE lock before it fills the table through its key instead. */
+const dropLockMs = 1000
+
 async function insertUnindexed(
   session: PgSession,
   table: TableName,
@@ -216,12 +220,20 @@ async function insertUnindexed(
     [target],
   )
   const name = key.rows[0]?.name
+  // INSERT takes ROW EXCLUSIVE, which readers do not block; the DROP waits for every open transaction that read the
+  // table (an idle BI session would hold the commit forever). It waits dropLockMs at most, then the rows go in
+  // through the key. The savepoint's rollback also undoes the SET LOCAL.
+  const previousLockTimeout = await session.query<{ value: string }>('read lock_timeout', `SELECT current_setting('lock_timeout') AS value`)
+  await session.query('set lock_timeout', `SELECT set_config('lock_timeout', $1, true)`, [String(dropLockMs)])
   const dropped =
     name !== undefined &&
     (await session.client.query(`ALTER TABLE ${target} DROP CONSTRAINT ${quoteIdent(name)}`).then(
       () => true,
       () => false,
     ))
+  if (dropped) {
+    await session.query('restore lock_timeout', `SELECT set_config('lock_timeout', $1, true)`, [previousLockTimeout.rows[0]?.value ?? '0'])
+  }
   const empty = dropped && (await session.query(`look into ${table}`, `SELECT 1 FROM ${target} LIMIT 1`)).rowCount === 0
   if (name === undefined || !empty) {
     await session.query('savepoint', 'ROLLBACK TO SAVEPOINT lp_unindexed')
