@@ -165,6 +165,17 @@ async function primaryKeysOf(schema: string): Promise<Record<string, string>> {
   return Object.fromEntries(keys.map(({ table, key }) => [table, key]))
 }
 
+/** Each target table's primary-key constraint oid: a key dropped and added again gets a new one. */
+async function keyOids(schema: string): Promise<Record<string, string>> {
+  const keys = await one<{ table: string; oid: string }>(
+    `SELECT c.relname AS table, k.oid::text AS oid
+     FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = $1 AND k.contype = 'p' AND c.relname = ANY($2)`,
+    [schema, [...tableNames]],
+  )
+  return Object.fromEntries(keys.map(({ table, oid }) => [table, oid]))
+}
+
 function expectedPrimaryKeys(): Record<string, string> {
   return Object.fromEntries(tableNames.map((table) => [table, `${table}_pkey PRIMARY KEY (${primaryKeys[table].join(', ')})`]))
 }
@@ -355,46 +366,100 @@ describe('idempotence and modes', () => {
     ])
     expect(sink.rowCounts.labels).toBe(4)
     expect(sink.loadRun?.rows.labels).toBe(2)
-    // The labels table was empty, so the commit filled it with its key dropped (insertUnindexed): the key was
-    // built again, under its name, after last-wins.
-    expect(await primaryKeysOf('dupes')).toEqual(expectedPrimaryKeys())
   })
 
-  it('a first load into empty tables builds every primary key again, under its own name; a second run merges through them', async () => {
-    await loadFile(video(), 'keys-1', postgresSink(sinkOptions('keys', 'keys-1')))
-    expect(await primaryKeysOf('keys')).toEqual(expectedPrimaryKeys())
-    const first = await digests('keys')
-    await loadFile(video(), 'keys-2', postgresSink(sinkOptions('keys', 'keys-2')))
-    expect(await digests('keys')).toEqual(first)
-    await expect(one(`INSERT INTO keys.labels SELECT * FROM keys.labels LIMIT 1`)).rejects.toMatchObject({ code: '23505' })
-  })
-
-  it("a key that cannot be dropped (a user's foreign key depends on it): the empty table is filled through the key", async () => {
-    await one('CREATE SCHEMA held')
-    await loadRows('held', 'held-0', [located([])])
-    await one('CREATE TABLE held.label_notes (label_id text REFERENCES held.labels (label_id), note text)')
-    await loadFile(video(), 'held-1', postgresSink(sinkOptions('held', 'held-1')))
-    await loadFile(video(), 'plain-1', postgresSink(sinkOptions('held_plain', 'plain-1')))
-    expect(await digests('held')).toEqual(await digests('held_plain'))
-    expect(await primaryKeysOf('held')).toEqual(expectedPrimaryKeys())
-    const [label] = await one<{ label_id: string }>('SELECT label_id FROM held.labels LIMIT 1')
-    await one(`INSERT INTO held.label_notes VALUES ($1, 'kept')`, [label?.label_id])
-    await expect(one(`INSERT INTO held.label_notes VALUES ('no such label', 'x')`)).rejects.toMatchObject({ code: '23503' })
-  })
-
-  it('an open transaction that read an empty table does not hold the commit: that table is filled through its key', async () => {
-    await loadRows('read_open', 'read-open-0', [located([])])
-    await withClient(server.url, async (reader) => {
-      await reader.query('BEGIN')
-      await reader.query('SELECT count(*) FROM read_open.frame_objects')
-      const load = loadFile(video(), 'read-open-1', postgresSink(sinkOptions('read_open', 'read-open-1')))
-      const waited = new Promise((_, reject) => setTimeout(() => reject(new Error('the commit waited for the reader')), 30_000))
-      await Promise.race([load, waited])
-      await reader.query('COMMIT')
+  // insertUnindexed (commit-transaction.ts): an empty target given >= 10,000 staged rows is filled with its primary
+  // key dropped, then the key is added again: a new constraint (new oid), same name and definition. Below that, or
+  // where the key cannot or must not be dropped, the rows go in through the key (same oid).
+  describe('empty targets filled without their key', () => {
+    let big: string
+    let frameRows: number
+    beforeAll(async () => {
+      big = join(dir, 'video-30.ndjson')
+      frameRows = (await writeV2Export(big, { media: 'video', dataRows: 30, seed: 3 })).tables.frame_objects
     })
-    await loadFile(video(), 'read-open-plain', postgresSink(sinkOptions('read_open_plain', 'read-open-plain')))
-    expect(await digests('read_open')).toEqual(await digests('read_open_plain'))
-    expect(await primaryKeysOf('read_open')).toEqual(expectedPrimaryKeys())
+
+    /** Empty tables, created by a run of no rows, and the oid of each one's primary key. */
+    async function emptyTables(schema: string): Promise<Record<string, string>> {
+      await loadRows(schema, `${schema}-0`, [located([])])
+      return keyOids(schema)
+    }
+
+    it('>= 10,000 staged rows: the key is added again (same name and definition); smaller tables keep theirs; a rerun merges through them', async () => {
+      expect(frameRows).toBeGreaterThanOrEqual(10_000)
+      const before = await emptyTables('big')
+      await loadFile(big, 'big-1', postgresSink(sinkOptions('big', 'big-1')))
+      const after = await keyOids('big')
+      expect(after.frame_objects).not.toBe(before.frame_objects)
+      expect({ ...after, frame_objects: '' }).toEqual({ ...before, frame_objects: '' })
+      expect(await primaryKeysOf('big')).toEqual(expectedPrimaryKeys())
+      expect(await one('SELECT count(*)::int AS n FROM big.frame_objects')).toEqual([{ n: frameRows }])
+      const first = await digests('big')
+      await loadFile(big, 'big-2', postgresSink(sinkOptions('big', 'big-2')))
+      expect(await digests('big')).toEqual(first)
+      expect(await keyOids('big')).toEqual(after)
+      await expect(one('INSERT INTO big.frame_objects SELECT * FROM big.frame_objects LIMIT 1')).rejects.toMatchObject({ code: '23505' })
+    })
+
+    it('duplicate keys among >= 10,000 staged rows: the key fails to build, the rows go again, last wins', async () => {
+      const before = await emptyTables('big_dupes')
+      const labels = Array.from({ length: 10_000 }, (_, i) => rowOf('labels', { label_id: `l${i}`, data_row_id: 'd', version: 'only' }))
+      const dupes = [
+        rowOf('labels', { label_id: 'l7', data_row_id: 'd', version: 'later' }),
+        rowOf('labels', { label_id: 'l9', data_row_id: 'd', version: 'later' }),
+      ]
+      const sink = await loadRows('big_dupes', 'big-dupes-1', [located(labels), located(dupes, (i) => 1_000_000 + i)])
+      expect((await keyOids('big_dupes')).labels).not.toBe(before.labels)
+      expect(await one(`SELECT count(*)::int AS n FROM big_dupes.labels`)).toEqual([{ n: 10_000 }])
+      expect(await one(`SELECT label_id, version FROM big_dupes.labels WHERE version = 'later' ORDER BY 1`)).toEqual([
+        { label_id: 'l7', version: 'later' },
+        { label_id: 'l9', version: 'later' },
+      ])
+      expect(sink.loadRun?.rows.labels).toBe(10_000)
+      expect(await primaryKeysOf('big_dupes')).toEqual(expectedPrimaryKeys())
+    })
+
+    it("a key a user's foreign key depends on, a key that is the replica identity: kept, the rows go in through it", async () => {
+      const held = await emptyTables('held')
+      await one(`CREATE TABLE held.frame_notes (label_id text, group_name text, frame int, feature_id text, note text,
+        FOREIGN KEY (label_id, group_name, frame, feature_id) REFERENCES held.frame_objects)`)
+      const identity = await emptyTables('identity')
+      await one('ALTER TABLE identity.frame_objects REPLICA IDENTITY USING INDEX frame_objects_pkey')
+      await loadFile(big, 'held-1', postgresSink(sinkOptions('held', 'held-1')))
+      await loadFile(big, 'identity-1', postgresSink(sinkOptions('identity', 'identity-1')))
+      await loadFile(big, 'plain-1', postgresSink(sinkOptions('held_plain', 'plain-1')))
+      expect(await keyOids('held')).toEqual(held)
+      expect(await keyOids('identity')).toEqual(identity)
+      expect(await digests('held')).toEqual(await digests('held_plain'))
+      expect(await digests('identity')).toEqual(await digests('held_plain'))
+      expect(await one(`SELECT relreplident FROM pg_class WHERE oid = 'identity.frame_objects'::regclass`)).toEqual([{ relreplident: 'i' }])
+      const [row] = await one<Record<string, unknown>>('SELECT label_id, group_name, frame, feature_id FROM held.frame_objects LIMIT 1')
+      await one(`INSERT INTO held.frame_notes VALUES ($1, $2, $3, $4, 'kept')`, Object.values(row ?? {}))
+      await expect(one(`INSERT INTO held.frame_notes VALUES ('no such label', 'g', 1, 'f', 'x')`)).rejects.toMatchObject({ code: '23503' })
+    })
+
+    it('an open transaction that read the empty table does not hold the commit past 1 s: the rows go in through the key', async () => {
+      const before = await emptyTables('read_open')
+      await withClient(server.url, async (reader) => {
+        await reader.query('BEGIN')
+        await reader.query('SELECT count(*) FROM read_open.frame_objects')
+        const started = performance.now()
+        let timer: NodeJS.Timeout | undefined
+        const waited = new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('the commit waited for the reader')), 30_000)
+        })
+        try {
+          await Promise.race([loadFile(big, 'read-open-1', postgresSink(sinkOptions('read_open', 'read-open-1'))), waited])
+        } finally {
+          clearTimeout(timer)
+        }
+        expect(performance.now() - started).toBeLessThan(15_000)
+        await reader.query('COMMIT')
+      })
+      expect(await keyOids('read_open')).toEqual(before)
+      await loadFile(big, 'read-open-plain', postgresSink(sinkOptions('read_open_plain', 'read-open-plain')))
+      expect(await digests('read_open')).toEqual(await digests('read_open_plain'))
+    })
   })
 
   it("append adds rows, refuses a key already present (SQLSTATE 23505, tables unchanged); replace makes the run the tables' whole content", async () => {

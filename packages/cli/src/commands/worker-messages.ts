@@ -32,7 +32,7 @@ export interface WorkerTask {
     /** Parquet rows per row group; the sink's default (per engine) when not given. */
     readonly rowGroupRows?: number
     readonly maxBufferedBytes: number
-    /** The worker's young generation (resourceLimits.maxYoungGenerationSizeMb), chosen by the export's line size. */
+    /** The worker's young generation (resourceLimits.maxYoungGenerationSizeMb): by line size for --workers, by target for one thread (worker-memory.ts). */
     readonly youngGenerationMb: number
     /** readV2Export's lineDecoding: batched is faster on long lines, per-line holds less. */
     readonly lineDecoding: 'auto' | 'per-line'
