@@ -5,9 +5,10 @@ const sampleWindows = 8
 const windowBytes = 128 * 1024
 
 /**
- * The average line length in bytes `[start, end)` of a regular file (not a FIFO: it is opened and read) (default: all of it), counted in 8 windows of 128 KiB
- * spread across them, not only at the start: a mixed export's first MiB can be all images and the rest video.
- * Readers and loaders size their reads and memory by it (readV2Export's lineDecoding, `load --workers`).
+ * The average line length in bytes of a regular file, or of its bytes `[start, end)` (not a FIFO: it is opened and
+ * read). Counted in 8 windows of 128 KiB spread across them, not only at the start: a mixed export's first MiB can
+ * be all images and the rest video. Readers and loaders size their reads and memory by it (readV2Export's
+ * lineDecoding, `load --workers`).
  */
 export async function averageLineBytes(path: string, range?: ByteRange): Promise<number> {
   const handle = await open(path, 'r')

@@ -272,7 +272,7 @@ export class LineScanner {
       this.#nextLine(end)
       return line
     }
-    const text = parts.length === 1 ? (parts[0] as Buffer).toString('utf8') : Buffer.concat(parts).toString('utf8')
+    const text = utf8(parts)
     let bad: BadLine
     if (this.#stream !== undefined && !this.#lineTooLong && invalidAt === -1) {
       let streamed: StreamedLine | undefined = this.#streamFailure

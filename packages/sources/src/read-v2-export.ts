@@ -290,6 +290,8 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
     if (lineDecoding === 'per-line' || path === undefined) return false
     if (lineDecoding === 'batched') return true
     // Only a regular file is sampled: opening a FIFO would wait for its writer, and reading it would eat its bytes.
+    // A gzip file is sampled too, as it is: compressed bytes hold a newline byte every ~256 bytes, far under
+    // longLineBytes, so it is read per line (what its chunks, inflated at zlib's size, suit).
     return (await stat(path)).isFile() && (await averageLineBytes(path, range)) >= longLineBytes
   }
 
