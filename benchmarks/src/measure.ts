@@ -3,14 +3,36 @@ import { spawn } from 'node:child_process'
 export interface Measurement {
   readonly wallSeconds: number
   readonly peakRssBytes: number
+  /** User + system CPU seconds of the child, every thread and reaped child of it included (GNU time's count). */
+  readonly cpuSeconds: number
+  /** CPU seconds the database server used during the run, when `measure` was given its counter; else undefined. */
+  readonly serverCpuSeconds: number | undefined
   readonly stdout: string
 }
 
 /**
  * Runs a command as a child under GNU time (`/usr/bin/time -v`), so peak RSS is the child's own high-water
- * mark as the kernel counted it, not a sample. Wall time is measured here around the whole child.
+ * mark as the kernel counted it, not a sample. Wall time is measured here around the whole child. `serverCpu`:
+ * the CPU-seconds counter of a server the child works with (PostgresServer.cpuSeconds), read before and after.
  */
-export function measure(command: string, args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<Measurement> {
+export async function measure(
+  command: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+  serverCpu?: () => Promise<number>,
+): Promise<Measurement> {
+  const serverBefore = await serverCpu?.()
+  const child = await measureChild(command, args, env)
+  const serverAfter = await serverCpu?.()
+  const serverCpuSeconds = serverBefore === undefined || serverAfter === undefined ? undefined : serverAfter - serverBefore
+  return { ...child, serverCpuSeconds }
+}
+
+function measureChild(
+  command: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): Promise<Omit<Measurement, 'serverCpuSeconds'>> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint()
     const child = spawn('/usr/bin/time', ['-v', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
@@ -27,8 +49,11 @@ export function measure(command: string, args: readonly string[], env: Readonly<
       const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9
       if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${stderr.slice(-2000)}`))
       const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)
-      if (rss === null) return reject(new Error(`no RSS in /usr/bin/time output:\n${stderr.slice(-2000)}`))
-      resolve({ wallSeconds, peakRssBytes: Number(rss[1]) * 1024, stdout })
+      const user = /User time \(seconds\): ([\d.]+)/.exec(stderr)
+      const system = /System time \(seconds\): ([\d.]+)/.exec(stderr)
+      if (rss === null || user === null || system === null)
+        return reject(new Error(`no RSS or CPU time in /usr/bin/time output:\n${stderr.slice(-2000)}`))
+      resolve({ wallSeconds, peakRssBytes: Number(rss[1]) * 1024, cpuSeconds: Number(user[1]) + Number(system[1]), stdout })
     })
   })
 }

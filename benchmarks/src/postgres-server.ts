@@ -7,11 +7,12 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { access, chmod, chown, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { access, chmod, chown, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { promisify } from 'node:util'
+import { processTreeCpuSeconds } from './process-cpu.js'
 
 const run = promisify(execFile)
 
@@ -29,12 +30,24 @@ export interface PostgresServer {
    * it again with the same settings, for fault tests. Undefined for PG_URL, which is not ours to restart.
    */
   readonly restart: (() => Promise<void>) | undefined
+  /**
+   * CPU seconds (user + system) the server's processes have used since it started: the postmaster and every
+   * backend, live or exited (process-cpu.ts). Undefined for PG_URL, whose processes may be on another machine.
+   */
+  readonly cpuSeconds: (() => Promise<number>) | undefined
 }
 
 export async function startPostgresServer(): Promise<PostgresServer> {
   const given = process.env.PG_URL
   if (given !== undefined && given !== '')
-    return { url: given, bin: undefined, urlWith: (change) => withChange(given, change), stop: async () => undefined, restart: undefined }
+    return {
+      url: given,
+      bin: undefined,
+      urlWith: (change) => withChange(given, change),
+      stop: async () => undefined,
+      restart: undefined,
+      cpuSeconds: undefined,
+    }
 
   const bin = await findPostgresBin()
   const root = await mkdtemp(join(tmpdir(), 'labelpipe-pg-'))
@@ -93,6 +106,11 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     async restart() {
       await runAs(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'])
       await startServer()
+    },
+    async cpuSeconds() {
+      // postmaster.pid's first line is the postmaster's pid (a restart gives a new one).
+      const pid = Number((await readFile(join(data, 'postmaster.pid'), 'latin1')).split('\n')[0])
+      return processTreeCpuSeconds(pid)
     },
   }
 }
