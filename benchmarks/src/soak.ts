@@ -9,7 +9,7 @@ import { parseArgs, promisify } from 'node:util'
 import { tableNames } from '@labelpipe/core'
 import { expectedRows } from './expected-rows.js'
 import { type GeneratedStats, writeV2Export } from './generate-v2-export.js'
-import { measure } from './measure.js'
+import { type Measurement, measure } from './measure.js'
 import { psqlOf, startPostgresServer } from './postgres-server.js'
 import { parseSize } from './sizes.js'
 
@@ -36,11 +36,15 @@ const results: {
   mbPerSecond: number
   peakRssMiB: number
   peakRssMB: number
+  /** User + system CPU seconds of the load, and of the PostgreSQL server during it (Postgres only). */
+  cpuSeconds: number
+  serverCpuSeconds: number | undefined
   countsEqual: boolean
   mismatches: string[]
 }[] = []
 
-function check(name: string, wallSeconds: number, peakRssBytes: number, rows: Record<string, number>) {
+function check(name: string, m: Measurement, rows: Record<string, number>) {
+  const { wallSeconds, peakRssBytes } = m
   const mismatches = tableNames
     .filter((table) => (rows[table] ?? 0) !== expected[table])
     .map((t) => `${t} ${rows[t] ?? 0} != ${expected[t]}`)
@@ -50,6 +54,8 @@ function check(name: string, wallSeconds: number, peakRssBytes: number, rows: Re
     mbPerSecond: Math.round((stats.bytes / 1e6 / wallSeconds) * 100) / 100,
     peakRssMiB: Math.round((peakRssBytes / 2 ** 20) * 100) / 100,
     peakRssMB: Math.round((peakRssBytes / 1e6) * 100) / 100,
+    cpuSeconds: Math.round(m.cpuSeconds * 100) / 100,
+    serverCpuSeconds: m.serverCpuSeconds === undefined ? undefined : Math.round(m.serverCpuSeconds * 100) / 100,
     countsEqual: mismatches.length === 0,
     mismatches,
   })
@@ -59,7 +65,7 @@ rmSync(out, { recursive: true, force: true })
 process.stderr.write('running soak_parquet_workers2\n')
 const parquet = await measure(process.execPath, [bin, 'load', input, '--to', `parquet:${out}`, '--workers', '2', '--load-id', 'soak', '-q'])
 const manifest = JSON.parse(readFileSync(join(out, '_manifests', 'soak.json'), 'utf8')) as { rows: Record<string, number> }
-check('soak_parquet_workers2', parquet.wallSeconds, parquet.peakRssBytes, manifest.rows)
+check('soak_parquet_workers2', parquet, manifest.rows)
 rmSync(out, { recursive: true, force: true })
 
 const server = await startPostgresServer()
@@ -69,10 +75,11 @@ try {
   const url = new URL(server.url)
   process.env.PGPASSWORD = decodeURIComponent(url.password)
   url.password = ''
-  const pg = await measure(process.execPath, [bin, 'load', input, '--to', url.toString(), '--pg-schema', 'soak', '--workers', '2', '-q'])
+  const load = [bin, 'load', input, '--to', url.toString(), '--pg-schema', 'soak', '--workers', '2', '-q']
+  const pg = await measure(process.execPath, load, {}, server.cpuSeconds)
   const counts = tableNames.map((table) => `'${table}', (SELECT count(*) FROM soak.${table})`).join(', ')
   const { stdout } = await runFile(psqlOf(server), [url.toString(), '-X', '-tA', '-c', `SELECT json_build_object(${counts})`])
-  check('soak_postgres_workers2', pg.wallSeconds, pg.peakRssBytes, JSON.parse(stdout) as Record<string, number>)
+  check('soak_postgres_workers2', pg, JSON.parse(stdout) as Record<string, number>)
 } finally {
   await server.stop()
 }
@@ -92,11 +99,11 @@ writeFileSync(join(root, 'benchmarks/results', `${name}.json`), `${JSON.stringif
 const markdown = [
   `# ${name} (${(stats.bytes / 1e9).toFixed(2)} GB, ${stats.dataRows} data rows, ${date}, Node ${process.version})`,
   '',
-  '| case | goal | wall s | MB/s | peak RSS MiB | peak RSS MB | counts = generator |',
-  '|---|---|---:|---:|---:|---:|---|',
+  '| case | goal | wall s | MB/s | peak RSS MiB | peak RSS MB | CPU s (+ server) | counts = generator |',
+  '|---|---|---:|---:|---:|---:|---:|---|',
   ...results.map(
     (r) =>
-      `| ${r.name} | RSS < 300 MB, exact counts | ${r.wallSeconds} | ${r.mbPerSecond} | ${r.peakRssMiB} | ${r.peakRssMB} | ${r.countsEqual ? 'yes' : `NO: ${r.mismatches.join('; ')}`} |`,
+      `| ${r.name} | RSS < 300 MB, exact counts | ${r.wallSeconds} | ${r.mbPerSecond} | ${r.peakRssMiB} | ${r.peakRssMB} | ${r.cpuSeconds}${r.serverCpuSeconds === undefined ? '' : ` + ${r.serverCpuSeconds}`} | ${r.countsEqual ? 'yes' : `NO: ${r.mismatches.join('; ')}`} |`,
   ),
   '',
 ].join('\n')
