@@ -154,27 +154,23 @@ async function one<R>(sql: string, values?: unknown[]): Promise<R[]> {
 /** Schema created (by a first load) and the digests of all 13 tables. */
 const digests = (schema: string) => tableDigests(server.url, schema, tableNames)
 
-/** Each target table's primary key as the server describes it: table -> `<name> PRIMARY KEY (<columns>)`. */
-async function primaryKeysOf(schema: string): Promise<Record<string, string>> {
-  const keys = await one<{ table: string; key: string }>(
-    `SELECT c.relname AS table, k.conname || ' ' || pg_get_constraintdef(k.oid) AS key
+/**
+ * Each target table's primary key: as the server describes it (`<name> PRIMARY KEY (<columns>)`), or its
+ * constraint's oid (a key dropped and added again gets a new one).
+ */
+async function primaryKeyFacts(schema: string, fact: 'definition' | 'oid'): Promise<Record<string, string>> {
+  const value = fact === 'definition' ? `k.conname || ' ' || pg_get_constraintdef(k.oid)` : 'k.oid::text'
+  const keys = await one<{ table: string; value: string }>(
+    `SELECT c.relname AS table, ${value} AS value
      FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname = $1 AND k.contype = 'p' AND c.relname = ANY($2)`,
     [schema, [...tableNames]],
   )
-  return Object.fromEntries(keys.map(({ table, key }) => [table, key]))
+  return Object.fromEntries(keys.map(({ table, value }) => [table, value]))
 }
 
-/** Each target table's primary-key constraint oid: a key dropped and added again gets a new one. */
-async function keyOids(schema: string): Promise<Record<string, string>> {
-  const keys = await one<{ table: string; oid: string }>(
-    `SELECT c.relname AS table, k.oid::text AS oid
-     FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname = $1 AND k.contype = 'p' AND c.relname = ANY($2)`,
-    [schema, [...tableNames]],
-  )
-  return Object.fromEntries(keys.map(({ table, oid }) => [table, oid]))
-}
+const primaryKeysOf = (schema: string) => primaryKeyFacts(schema, 'definition')
+const keyOids = (schema: string) => primaryKeyFacts(schema, 'oid')
 
 function expectedPrimaryKeys(): Record<string, string> {
   return Object.fromEntries(tableNames.map((table) => [table, `${table}_pkey PRIMARY KEY (${primaryKeys[table].join(', ')})`]))

@@ -43,6 +43,9 @@ const results: {
   mismatches: string[]
 }[] = []
 
+/** Two decimals, as the report prints them. */
+const round = (n: number) => Math.round(n * 100) / 100
+
 function check(name: string, m: Measurement, rows: Record<string, number>) {
   const { wallSeconds, peakRssBytes } = m
   const mismatches = tableNames
@@ -50,12 +53,12 @@ function check(name: string, m: Measurement, rows: Record<string, number>) {
     .map((t) => `${t} ${rows[t] ?? 0} != ${expected[t]}`)
   results.push({
     name,
-    wallSeconds: Math.round(wallSeconds * 100) / 100,
-    mbPerSecond: Math.round((stats.bytes / 1e6 / wallSeconds) * 100) / 100,
-    peakRssMiB: Math.round((peakRssBytes / 2 ** 20) * 100) / 100,
-    peakRssMB: Math.round((peakRssBytes / 1e6) * 100) / 100,
-    cpuSeconds: Math.round(m.cpuSeconds * 100) / 100,
-    serverCpuSeconds: m.serverCpuSeconds === undefined ? undefined : Math.round(m.serverCpuSeconds * 100) / 100,
+    wallSeconds: round(wallSeconds),
+    mbPerSecond: round(stats.bytes / 1e6 / wallSeconds),
+    peakRssMiB: round(peakRssBytes / 2 ** 20),
+    peakRssMB: round(peakRssBytes / 1e6),
+    cpuSeconds: round(m.cpuSeconds),
+    serverCpuSeconds: m.serverCpuSeconds === undefined ? undefined : round(m.serverCpuSeconds),
     countsEqual: mismatches.length === 0,
     mismatches,
   })

@@ -103,7 +103,9 @@ class GoodLine implements ScannedLine {
 }
 
 function utf8(bytes: Buffer | readonly Buffer[]): string {
-  return Buffer.isBuffer(bytes) ? bytes.toString('utf8') : Buffer.concat(bytes).toString('utf8')
+  if (Buffer.isBuffer(bytes)) return bytes.toString('utf8')
+  // Buffer.concat copies even a single part.
+  return bytes.length === 1 ? (bytes[0] as Buffer).toString('utf8') : Buffer.concat(bytes).toString('utf8')
 }
 
 /**
