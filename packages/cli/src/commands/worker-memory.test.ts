@@ -9,7 +9,7 @@ const fixture = (name: string) => fileURLToPath(new URL(`../../../../test/fixtur
 const whole = { start: 0, end: Number.MAX_SAFE_INTEGER }
 
 describe('workerMemory', () => {
-  it('one thread: a 64 MiB young generation without a Parquet target, 32 with one; lines decoded in batches where they pay', async () => {
+  it('one thread: a 64 MiB young generation and 128-row batches without a Parquet target, 32 MiB and 16 rows with one; lines decoded in batches where they pay', async () => {
     const file = fixture('image.ndjson')
     expect(await workerMemory('one-thread', file, whole, false)).toMatchObject({
       youngGenerationMb: 64,
@@ -18,7 +18,7 @@ describe('workerMemory', () => {
     })
     expect(await workerMemory('one-thread', file, whole, true)).toMatchObject({
       youngGenerationMb: 32,
-      batchSize: 128,
+      batchSize: 16,
       lineDecoding: 'auto',
     })
   })

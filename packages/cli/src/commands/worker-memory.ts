@@ -29,7 +29,7 @@ const shardMemory = { batchSize: 16, rowGroupRows: 12_500, maxBufferedBytes: 2 *
 
 /**
  * A load without --workers or --shard of a plain file runs in ONE worker thread with the in-thread settings (the
- * sinks' defaults, row groups included, 128-row batches) for the heap limit alone: on the main thread V8 lets the
+ * sinks' defaults, row groups included) for the heap limit alone: on the main thread V8 lets the
  * heap grow to several times what is alive between collections (a heap snapshot halfway through the one-row 1 GB
  * video held 108 MiB alive at 390 MiB RSS). Measured on the 1 GB exports, same speed: video 265 -> 215 MiB, the
  * one-row video 388 -> 268-289 MiB.
@@ -39,8 +39,16 @@ const shardMemory = { batchSize: 16, rowGroupRows: 12_500, maxBufferedBytes: 2 *
  * the 1 GB exports (2026-12-07): video -> Postgres 39.9-47.1 s -> 35.2-47.0 s (user CPU 27.5-33.9 -> 22.7-32.2 s),
  * 205-213 -> 235-244 MiB; image -> Postgres 43.1-49.0 -> 36.6-38.0 s, 173 -> 203 MiB; video -> NDJSON 33.4-39.8 ->
  * 27.4-31.3 s, 182 -> 217 MiB. 128 MiB gained nothing more on video -> Postgres (39.4-42.7 s) at 297-303 MiB.
+ *
+ * Source batches: 16 data rows with a Parquet target, as in workers: 128 rows of short lines outgrow the 32 MiB
+ * young generation (the same run spent more CPU-seconds in one thread than two workers did in all, 48.9 against
+ * 40.6). Four alternating pairs on the 1 GB image export to Parquet (2026-12-07): 31.4-43.8 s -> 24.9-33.1 s, user
+ * CPU 35.3-49.0 -> 25.2-33.7 s, 241-251 -> 239-241 MiB; mixed and video unchanged (the 1 MiB text cap already
+ * cuts their batches). Without Parquet 128 stays: with the 64 MiB young generation, 16 took image -> Postgres from
+ * 22.9-25.4 to 26.4-28.7 user CPU-seconds and did nothing for NDJSON.
  */
-const oneThreadMemory = { batchSize: 128, maxBufferedBytes: 16 * 1024 * 1024, lineDecoding: 'auto' } as const
+const oneThreadMemory = { maxBufferedBytes: 16 * 1024 * 1024, lineDecoding: 'auto' } as const
+const oneThreadBatchSize = { parquet: 16, other: 128 } as const
 const oneThreadYoungGenerationMb = { parquet: 32, other: 64 } as const
 const longLineBytes = 16 * 1024
 
@@ -64,6 +72,9 @@ export async function workerMemory(
   range: ByteRange,
   parquet: boolean,
 ): Promise<WorkerTask['memory']> {
-  if (settings === 'one-thread') return { ...oneThreadMemory, youngGenerationMb: oneThreadYoungGenerationMb[parquet ? 'parquet' : 'other'] }
+  if (settings === 'one-thread') {
+    const target = parquet ? 'parquet' : 'other'
+    return { ...oneThreadMemory, batchSize: oneThreadBatchSize[target], youngGenerationMb: oneThreadYoungGenerationMb[target] }
+  }
   return { ...shardMemory, youngGenerationMb: await youngGenerationFor(path, range) }
 }
