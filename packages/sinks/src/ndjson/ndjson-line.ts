@@ -1,12 +1,13 @@
 import type { Position, TableName, TableRow } from '@labelpipe/core'
 import { type CheckedColumn, checkedColumns, columnValue } from '../column-values.js'
+import { isoUtcText } from '../iso-text.js'
 
 /** Renders a row as one JSON object line, `\n` included: every column, in schema order, nulls written. */
 export type LineEncoder = (row: TableRow['row'], at: Position) => string
 
 /**
  * Builds the line encoder of a table. Keys are rendered once per table; values by type (docs/schema.md "Types"):
- * timestamptz as ISO-8601 UTC (`new Date(ms).toISOString()`), and json as a JSON *string* holding the JSON text,
+ * timestamptz as ISO-8601 UTC (`new Date(ms).toISOString()`, iso-text.ts), and json as a JSON *string* holding the JSON text,
  * exactly the bytes Postgres and Parquet get, so a value round-trips byte for byte and a reader that wants the
  * object parses it once, as it would from a Parquet or CSV column.
  */
@@ -33,7 +34,7 @@ function renderer(column: CheckedColumn): (value: unknown) => string {
     case 'json':
       return (value) => JSON.stringify(value as string)
     case 'timestamptz':
-      return (value) => `"${new Date(value as number).toISOString()}"`
+      return (value) => `"${isoUtcText(value as number)}"`
     case 'bool':
       return (value) => (value ? 'true' : 'false')
     case 'int':

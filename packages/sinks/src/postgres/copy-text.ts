@@ -1,5 +1,6 @@
 import { type Position, SinkError, type TableName, type TableRow } from '@labelpipe/core'
 import { type CheckedColumn, checkedColumns, columnValue } from '../column-values.js'
+import { isoUtcText, isoYearsFromMs, isoYearsToMs } from '../iso-text.js'
 
 // COPY text format (PostgreSQL docs, "COPY", File Formats / Text Format): columns separated by a tab, rows by a
 // newline, NULL as \N, and inside a value a backslash, tab, newline and carriage return written as \\, \t, \n,
@@ -11,9 +12,6 @@ export type CopyRowEncoder = (row: TableRow['row'], at: Position) => string
 
 /** PostgreSQL's earliest timestamptz, 4714-11-24 00:00 UTC BC (Julian day 0); JavaScript reaches further back. */
 const earliestTimestampMs = -210_866_803_200_000
-/** Years 1-9999 print the same in ISO-8601 and in PostgreSQL's input; outside them the year needs its own form. */
-const isoYearsFromMs = -62_135_596_800_000
-const isoYearsToMs = 253_402_300_800_000
 
 export function copyRowEncoder(table: TableName, at: Position): CopyRowEncoder {
   const columns = checkedColumns(table, at)
@@ -102,7 +100,8 @@ function checkJsonEscapes(text: string, path: readonly string[], at: Position): 
 }
 
 function timestampText(ms: number, path: readonly string[], at: Position): string {
-  if (ms >= isoYearsFromMs && ms < isoYearsToMs) return new Date(ms).toISOString()
+  // Years 1-9999 print the same in ISO-8601 and in PostgreSQL's input; outside them the year needs its own form.
+  if (ms >= isoYearsFromMs && ms < isoYearsToMs) return isoUtcText(ms)
   if (ms < earliestTimestampMs) {
     throw new SinkError(`timestamptz ${ms} ms is before 4714-11-24 BC, the earliest PostgreSQL stores`, { at, path: [...path] })
   }
