@@ -43,7 +43,7 @@ const shardMemory = { batchSize: 16, rowGroupRows: 12_500, maxBufferedBytes: 2 *
  * Source batches: 16 data rows with a Parquet target, as in workers: 128 rows of short lines outgrow the 32 MiB
  * young generation (the same run spent more CPU-seconds in one thread than two workers did in all, 48.9 against
  * 40.6). Four alternating pairs on the 1 GB image export to Parquet (2026-12-07): 31.4-43.8 s -> 24.9-33.1 s, user
- * CPU 35.3-49.0 -> 25.2-33.7 s, 241-251 -> 239-241 MiB; mixed and video unchanged (the 1 MiB text cap already
+ * CPU 35.3-49.0 -> 25.2-33.7 s, 235-245 -> 234-236 MiB; mixed and video unchanged (the 1 MiB text cap already
  * cuts their batches). Without Parquet 128 stays: with the 64 MiB young generation, 16 took image -> Postgres from
  * 22.9-25.4 to 26.4-28.7 user CPU-seconds and did nothing for NDJSON.
  */
