@@ -58,7 +58,7 @@ describe('isoUtcText', () => {
       }
     }
     for (const ms of seededMs(200_000)) instants.push(ms)
-    const mismatches = instants.filter((ms) => ms >= isoYearsFromMs && isoUtcText(ms) !== iso(ms))
+    const mismatches = instants.filter((ms) => isoUtcText(ms) !== iso(ms))
     expect(mismatches.slice(0, 5).map((ms) => [ms, isoUtcText(ms), iso(ms)])).toEqual([])
     expect(instants.length).toBeGreaterThan(400_000)
   })
