@@ -31,6 +31,7 @@ import { parseArgs } from 'node:util'
 import type { Batch, V1Frame, V1Label, V1LabelGroup } from '@labelpipe/core'
 import { type FramesResolver, framesDirResolver, resolveV1Frames } from '@labelpipe/sources'
 import { httpFramesResolver } from '@labelpipe/sources/http'
+import { round2 } from './measure.js'
 import { Prng } from './prng.js'
 
 const { values } = parseArgs({
@@ -215,10 +216,6 @@ function median(numbers: readonly number[]): number {
   const sorted = [...numbers].sort((a, b) => a - b)
   const middle = sorted.length >> 1
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2
-}
-
-function round2(value: number): number {
-  return Math.round(value * 100) / 100
 }
 
 // Last, once every declaration above is initialised.

@@ -1,5 +1,10 @@
 import { spawn } from 'node:child_process'
 
+/** Two decimals, as the reports print their figures. */
+export function round2(value: number): number {
+  return Math.round(value * 100) / 100
+}
+
 export interface Measurement {
   readonly wallSeconds: number
   readonly peakRssBytes: number

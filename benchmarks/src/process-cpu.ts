@@ -69,7 +69,11 @@ async function descendantStats(pid: number): Promise<ProcStat[]> {
     if (stat !== undefined) stats.set(Number(name), stat)
   }
   const children = new Map<number, number[]>()
-  for (const [child, { ppid }] of stats) children.set(ppid, [...(children.get(ppid) ?? []), child])
+  for (const [child, { ppid }] of stats) {
+    const siblings = children.get(ppid)
+    if (siblings === undefined) children.set(ppid, [child])
+    else siblings.push(child)
+  }
   const found: ProcStat[] = []
   const pending = [...(children.get(pid) ?? [])]
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {

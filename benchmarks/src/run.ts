@@ -21,7 +21,7 @@ import { parseArgs, promisify } from 'node:util'
 import split2 from 'split2'
 import { writeV1Export } from './generate-v1-export.js'
 import { writeV2Export } from './generate-v2-export.js'
-import { type Measurement, measure, type RepeatedMeasurement, repeated } from './measure.js'
+import { type Measurement, measure, type RepeatedMeasurement, repeated, round2 } from './measure.js'
 import { ndjsonTablesToCsv, psqlCopyArgs } from './postgres-baseline.js'
 import { psqlOf, startPostgresServer } from './postgres-server.js'
 import { parseSize } from './sizes.js'
@@ -122,20 +122,20 @@ const cores = availableParallelism()
 function record(name: string, goal: string, m: RepeatedMeasurement, rows: number | null, copyRowsPerSecond?: number) {
   const serverCpuSeconds = m.serverCpuSeconds
   results.push({
-    ...(serverCpuSeconds === undefined ? {} : { serverCpuSeconds: round(serverCpuSeconds) }),
-    cpuSeconds: round(m.cpuSeconds),
-    cpuFloorSeconds: round((m.cpuSeconds + (serverCpuSeconds ?? 0)) / cores),
-    ...(copyRowsPerSecond === undefined || rows === null ? {} : { ratioToCopy: round(rows / m.wallSeconds / copyRowsPerSecond) }),
-    ...(m.wallRuns.length > 1 ? { wallRuns: m.wallRuns.map(round) } : {}),
+    ...(serverCpuSeconds === undefined ? {} : { serverCpuSeconds: round2(serverCpuSeconds) }),
+    cpuSeconds: round2(m.cpuSeconds),
+    cpuFloorSeconds: round2((m.cpuSeconds + (serverCpuSeconds ?? 0)) / cores),
+    ...(copyRowsPerSecond === undefined || rows === null ? {} : { ratioToCopy: round2(rows / m.wallSeconds / copyRowsPerSecond) }),
+    ...(m.wallRuns.length > 1 ? { wallRuns: m.wallRuns.map(round2) } : {}),
     name,
     goal,
-    wallSeconds: round(m.wallSeconds),
-    mbPerSecond: round(mbps(m)),
+    wallSeconds: round2(m.wallSeconds),
+    mbPerSecond: round2(mbps(m)),
     rowsPerSecond: rows === null ? null : Math.round(rows / m.wallSeconds),
-    peakRssMiB: round(m.peakRssBytes / 2 ** 20),
-    ratioToParse: parse === undefined ? null : round(mbps(m) / mbps(parse)),
-    ratioToLinesParse: linesParse === undefined ? null : round(mbps(m) / mbps(linesParse)),
-    ratioToRead: round(mbps(m) / mbps(read)),
+    peakRssMiB: round2(m.peakRssBytes / 2 ** 20),
+    ratioToParse: parse === undefined ? null : round2(mbps(m) / mbps(parse)),
+    ratioToLinesParse: linesParse === undefined ? null : round2(mbps(m) / mbps(linesParse)),
+    ratioToRead: round2(mbps(m) / mbps(read)),
   })
 }
 
@@ -302,7 +302,7 @@ async function runV2Cases(): Promise<void> {
     if (duckdb !== undefined && c.to === 'parquet') {
       if (manifest.rows.frame_objects !== duckdb.rows)
         throw new Error(`${c.name}: ${manifest.rows.frame_objects} frame_objects rows, DuckDB ${duckdb.rows}`)
-      const vsDuckdb = { wall: round(m.wallSeconds / duckdb.m.wallSeconds), rss: round(m.peakRssBytes / duckdb.m.peakRssBytes) }
+      const vsDuckdb = { wall: round2(m.wallSeconds / duckdb.m.wallSeconds), rss: round2(m.peakRssBytes / duckdb.m.peakRssBytes) }
       results[results.length - 1] = { ...(results.at(-1) as CaseResult), vsDuckdb }
     }
   }
@@ -380,7 +380,7 @@ async function runV1FramesCases(): Promise<void> {
     const fromDir = await load('v1_video_frames_dir', [input, '--frames-dir', dir], {})
     const http = await load('v1_video_frames_http', [overHttp, '--frames-concurrency', '8'], { LABELBOX_API_KEY: 'benchmark-key' })
     record('v1_video_frames_dir', 'baseline: the same frames read from files', fromDir.m, fromDir.rows)
-    record('v1_video_frames_http', `>= 0.7x --frames-dir rows/s: ${round(fromDir.m.wallSeconds / http.m.wallSeconds)}x`, http.m, http.rows)
+    record('v1_video_frames_http', `>= 0.7x --frames-dir rows/s: ${round2(fromDir.m.wallSeconds / http.m.wallSeconds)}x`, http.m, http.rows)
     rmSync(overHttp, { force: true })
   } finally {
     server.kill()
@@ -399,10 +399,6 @@ async function dataRowIds(path: string): Promise<{ lines: number; distinctIds: n
   return { lines, distinctIds: ids.size }
 }
 
-function round(n: number): number {
-  return Math.round(n * 100) / 100
-}
-
 /**
  * Two threads over one, wall time over wall time, for each case that ran both ways, beside the same ratio of the
  * bare hand-split parse: what two threads gain on this machine when they share nothing but the cores (issue 7).
@@ -417,7 +413,7 @@ function speedUpLines(): string[] {
     const [a, b] = [byName.get(one), byName.get(two)]
     return a === undefined || b === undefined
       ? []
-      : [`| ${two} | ${round(a.wallSeconds / b.wallSeconds)}x | ${a.cpuSeconds} -> ${b.cpuSeconds} |`]
+      : [`| ${two} | ${round2(a.wallSeconds / b.wallSeconds)}x | ${a.cpuSeconds} -> ${b.cpuSeconds} |`]
   })
   return lines.length === 0
     ? []
@@ -444,7 +440,7 @@ function copyGoalLines(): string[] {
     '',
     '| case | wall s | wall s at 0.7x psql | CPU floor s |',
     '|---|---:|---:|---:|',
-    ...cases.map((r) => `| ${r.name} | ${r.wallSeconds} | ${round(copy.wallSeconds / 0.7)} | ${r.cpuFloorSeconds} |`),
+    ...cases.map((r) => `| ${r.name} | ${r.wallSeconds} | ${round2(copy.wallSeconds / 0.7)} | ${r.cpuFloorSeconds} |`),
     '',
   ]
 }

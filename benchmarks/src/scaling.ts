@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { writeV2Export } from './generate-v2-export.js'
-import { measure } from './measure.js'
+import { measure, round2 } from './measure.js'
 import { parseSize } from './sizes.js'
 import { lineChartSvg } from './svg-chart.js'
 
@@ -50,10 +50,10 @@ for (const size of sizes) {
   const point = (wallSeconds: number, peakRssBytes: number): Point => ({
     size,
     bytes,
-    wallSeconds: round(wallSeconds),
-    mbPerSecond: round(bytes / 1e6 / wallSeconds),
-    peakRssMiB: round(peakRssBytes / 2 ** 20),
-    ratioToParse: round(parse.wallSeconds / wallSeconds),
+    wallSeconds: round2(wallSeconds),
+    mbPerSecond: round2(bytes / 1e6 / wallSeconds),
+    peakRssMiB: round2(peakRssBytes / 2 ** 20),
+    ratioToParse: round2(parse.wallSeconds / wallSeconds),
   })
   points.get('split2_json_parse')?.push(point(parse.wallSeconds, parse.peakRssBytes))
   for (const c of cases) {
@@ -125,7 +125,3 @@ writeFileSync(
   ),
 )
 process.stdout.write(markdown)
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100
-}

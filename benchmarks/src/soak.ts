@@ -9,7 +9,7 @@ import { parseArgs, promisify } from 'node:util'
 import { tableNames } from '@labelpipe/core'
 import { expectedRows } from './expected-rows.js'
 import { type GeneratedStats, writeV2Export } from './generate-v2-export.js'
-import { type Measurement, measure } from './measure.js'
+import { type Measurement, measure, round2 } from './measure.js'
 import { psqlOf, startPostgresServer } from './postgres-server.js'
 import { parseSize } from './sizes.js'
 
@@ -43,9 +43,6 @@ const results: {
   mismatches: string[]
 }[] = []
 
-/** Two decimals, as the report prints them. */
-const round = (n: number) => Math.round(n * 100) / 100
-
 function check(name: string, m: Measurement, rows: Record<string, number>) {
   const { wallSeconds, peakRssBytes } = m
   const mismatches = tableNames
@@ -53,12 +50,12 @@ function check(name: string, m: Measurement, rows: Record<string, number>) {
     .map((t) => `${t} ${rows[t] ?? 0} != ${expected[t]}`)
   results.push({
     name,
-    wallSeconds: round(wallSeconds),
-    mbPerSecond: round(stats.bytes / 1e6 / wallSeconds),
-    peakRssMiB: round(peakRssBytes / 2 ** 20),
-    peakRssMB: round(peakRssBytes / 1e6),
-    cpuSeconds: round(m.cpuSeconds),
-    serverCpuSeconds: m.serverCpuSeconds === undefined ? undefined : round(m.serverCpuSeconds),
+    wallSeconds: round2(wallSeconds),
+    mbPerSecond: round2(stats.bytes / 1e6 / wallSeconds),
+    peakRssMiB: round2(peakRssBytes / 2 ** 20),
+    peakRssMB: round2(peakRssBytes / 1e6),
+    cpuSeconds: round2(m.cpuSeconds),
+    serverCpuSeconds: m.serverCpuSeconds === undefined ? undefined : round2(m.serverCpuSeconds),
     countsEqual: mismatches.length === 0,
     mismatches,
   })

@@ -38,6 +38,5 @@ export function isoUtcText(ms: number): string {
   const minutes = Math.floor(rest / 60_000)
   rest -= minutes * 60_000
   const seconds = Math.floor(rest / 1000)
-  const digits = twoDigits as readonly string[]
-  return `${digits[Math.floor(year / 100)]}${digits[year % 100]}-${digits[month]}-${digits[day]}T${digits[hours]}:${digits[minutes]}:${digits[seconds]}.${threeDigits[rest - seconds * 1000]}Z`
+  return `${twoDigits[Math.floor(year / 100)]}${twoDigits[year % 100]}-${twoDigits[month]}-${twoDigits[day]}T${twoDigits[hours]}:${twoDigits[minutes]}:${twoDigits[seconds]}.${threeDigits[rest - seconds * 1000]}Z`
 }
