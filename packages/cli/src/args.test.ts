@@ -90,6 +90,25 @@ describe('parseCommandLine', () => {
       '--max-line-length: --max-line-length takes a whole number',
     )
     expect(usage(['load', 'e', '--to', 'parquet:out', '--to', 'ndjson:./out/'])).toBe('--to: each --to needs its own folder')
+    expect(usage(['load', 'e', '--to', 'parquet:o', '--pg-mode', 'replace'])).toBe(
+      '--pg-mode: is for a postgres:// target, and no --to names one',
+    )
+    expect(usage(['load', 'e', '--to', 'ndjson:o', '--pg-schema', 'wh'])).toBe(
+      '--pg-schema: is for a postgres:// target, and no --to names one',
+    )
+    expect(usage(['load', 'e', '--to', 'postgres://db/wh', '--pg-schema', 'wh', '--pg-mode', 'append'])).toBe('run')
+  })
+
+  it('never echoes a --to value past its kind: a mistyped connection string holds a password', () => {
+    const message = (target: string) => {
+      const parsed = parseCommandLine(['load', 'e', '--to', target])
+      return parsed.kind === 'usage-error' ? parsed.message : parsed.kind
+    }
+    expect(message('host=db user=lb password=hunter2 dbname=lb')).toBe(
+      '--to: expected parquet:<dir>, ndjson:<dir> or postgres://…, got a value with no <kind>: prefix',
+    )
+    expect(message('postgres:/lb:hunter2@db/lb')).toBe('--to: expected parquet:<dir>, ndjson:<dir> or postgres://…, got "postgres:…"')
+    expect(message('mysql://lb:hunter2@db/lb')).toBe('--to: expected parquet:<dir>, ndjson:<dir> or postgres://…, got "mysql:…"')
   })
 
   it('recognises help and version anywhere they are asked for', () => {

@@ -15,8 +15,10 @@ const targetSchema = z.string().transform((value, ctx): Target => {
   if (/^postgres(ql)?:\/\//.test(value)) return { kind: 'postgres', connectionString: value }
   const match = /^(parquet|ndjson):(.+)$/.exec(value)
   if (match === null) {
-    // Never echo a value that may be a connection string with its password.
-    const shown = /^[a-z]+:\/\//i.test(value) ? 'a URL' : JSON.stringify(value)
+    // Only the kind is echoed, never the rest: a mistyped connection string (`postgres:/u:pw@h/db`, libpq's
+    // `host=h password=pw`) holds a password anywhere after it.
+    const kind = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]
+    const shown = kind === undefined ? 'a value with no <kind>: prefix' : JSON.stringify(`${kind}:…`)
     ctx.addIssue({ code: 'custom', message: `expected parquet:<dir>, ndjson:<dir> or postgres://…, got ${shown}` })
     return z.NEVER
   }
@@ -427,7 +429,15 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     const option = issue?.path[0] === undefined ? '' : `${optionName(String(issue.path[0]))}: `
     return { kind: 'usage-error', message: `${option}${issue?.message ?? 'invalid arguments'}`, command }
   }
-  return { kind: 'run', config: result.data }
+  const config = result.data
+  // Postgres options without a postgres:// target would be dropped unseen: a user who mistyped the target would
+  // believe the load went into the schema and mode they asked for.
+  if (config.command === 'load' && config.to.every((target) => target.kind !== 'postgres')) {
+    const unused = (['pg-schema', 'pg-mode'] as const).find((name) => v[name] !== undefined)
+    if (unused !== undefined)
+      return { kind: 'usage-error', message: `--${unused}: is for a postgres:// target, and no --to names one`, command }
+  }
+  return { kind: 'run', config }
 }
 
 function optionName(key: string): string {

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import type { Readable } from 'node:stream'
 import {
   fanOutSink,
   InvalidOptionError,
@@ -20,7 +21,7 @@ import type { CliIo } from '../io.js'
 import { ProgressReporter, StoppedRun } from '../progress.js'
 import { readCursors } from './cursors.js'
 import { dataRowStages, formatFilterStats, recordedCursors } from './data-row-stages.js'
-import { exportFormatOf } from './export-format.js'
+import { openExport, readableOnce } from './export-format.js'
 import { createSinks } from './load-sinks.js'
 import { loadableInWorker, loadSharded, shardRunName } from './sharded-load.js'
 import { formatHttpFrames, formatV1Warnings, v1DataRows, v1Io } from './v1-data-rows.js'
@@ -67,7 +68,14 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
   const reporter = new ProgressReporter(io.stderr, config.quiet)
   const onProgress = (progress: PipelineProgress) => reporter.update(progress)
   try {
-    const inputFormat = config.input === '-' ? 'v2' : ((await exportFormatOf(config.input)) ?? 'v2')
+    if ((config.workers !== 1 || config.shard !== undefined) && config.input !== '-' && (await readableOnce(config.input))) {
+      throw new InvalidOptionError(
+        config.shard === undefined ? 'workers' : 'shard',
+        `splits a regular file by byte ranges; ${config.input} can be read once only (a pipe or a device): give the file`,
+      )
+    }
+    const opened = config.input === '-' ? { input: io.stdin, format: 'v2' as const } : await openExport(config.input)
+    const inputFormat = opened.format ?? 'v2'
     if (inputFormat === 'v1') reporter.units = { records: 'labels', rows: 'table rows' }
     const cursors = config.incremental ? await readCursors(config.to, config.pgSchema) : undefined
     const context = { loadId, startedAt, deadLetters, onProgress, cursors }
@@ -79,11 +87,11 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
           'an Export v1 file loads in one thread: its labels are grouped by data row across the whole array',
         )
       }
-      run = await loadV1(config, io, context)
+      run = await loadV1(opened.input, config, io, context)
     } else if (config.workers === 1 && config.shard === undefined) {
       run = (await loadableInWorker(config.input))
         ? await loadSharded(config, io, context, 'one-thread')
-        : await loadInOneThread(config, io, context)
+        : await loadInOneThread(opened.input, config, io, context)
     } else run = await loadSharded(config, io, context)
     return { loadId, inputFormat, ...run, deadLetterFile: run.deadLetters > 0 ? deadLetterPath : undefined }
   } catch (error) {
@@ -104,8 +112,10 @@ export interface LoadContext {
   readonly onProgress: (progress: PipelineProgress) => void
 }
 
-async function loadInOneThread(config: LoadConfig, io: CliIo, context: LoadContext): Promise<LoadRun> {
-  const reader = readV2Export(config.input === '-' ? io.stdin : config.input, {
+/** `input`: the export's path, or its one stream (stdin, a FIFO: openExport), named `config.input` in errors. */
+async function loadInOneThread(input: string | Readable, config: LoadConfig, io: CliIo, context: LoadContext): Promise<LoadRun> {
+  const reader = readV2Export(input, {
+    name: config.input,
     maxErrors: config.maxErrors,
     ...(context.deadLetters === undefined ? {} : { deadLetters: context.deadLetters.write }),
     ...(config.maxLineLength === undefined ? {} : { maxLineLength: config.maxLineLength }),
@@ -117,8 +127,8 @@ async function loadInOneThread(config: LoadConfig, io: CliIo, context: LoadConte
  * An Export v1 file: labels -> groupV1Labels (by data row, spilling past --memory-budget-mb) -> frames from
  * --frames-dir or over HTTP -> v1LabelsToDataRows -> the v2 stages -> every --to sink, under one pipeline.
  */
-async function loadV1(config: LoadConfig, io: CliIo, context: LoadContext): Promise<LoadRun> {
-  const v1 = v1DataRows(config.input, config, context.deadLetters?.write, v1Io(io))
+async function loadV1(input: string | Readable, config: LoadConfig, io: CliIo, context: LoadContext): Promise<LoadRun> {
+  const v1 = v1DataRows(input, config, context.deadLetters?.write, v1Io(io))
   try {
     const run = await loadDataRows(config, io, context, 'v1', v1.reader, v1.transforms)
     return { ...run, v1Stats: v1.convert.stats, httpFrames: v1.httpStats() }

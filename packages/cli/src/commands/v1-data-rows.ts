@@ -17,7 +17,7 @@ import type { CliIo } from '../io.js'
 /** The options `load` and `convert` share for an Export v1 input (args.ts `v1Options`). */
 export type V1Config = Pick<
   LoadConfig,
-  'projectId' | 'assumeGrouped' | 'framesDir' | 'framesConcurrency' | 'skipFrames' | 'memoryBudgetMb' | 'maxErrors'
+  'input' | 'projectId' | 'assumeGrouped' | 'framesDir' | 'framesConcurrency' | 'skipFrames' | 'memoryBudgetMb' | 'maxErrors'
 >
 
 /** The v1 half of `load` and `convert`: a reader of labels and the stages that make v2 data rows of them. */
@@ -49,9 +49,13 @@ export function v1Io(io: CliIo): V1Io {
   }
 }
 
-/** labels -> groupV1Labels (by data row, spilling past --memory-budget-mb) -> frames -> v1LabelsToDataRows. */
+/**
+ * labels -> groupV1Labels (by data row, spilling past --memory-budget-mb) -> frames -> v1LabelsToDataRows.
+ * `input`: the export's path, or its one stream (stdin, a FIFO), named `config.input` in errors.
+ */
 export function v1DataRows(input: string | Readable, config: V1Config, deadLetters: DeadLetterSink | undefined, io: V1Io): V1DataRows {
   const reader = readV1Export(input, {
+    name: config.input,
     maxErrors: config.maxErrors,
     ...(deadLetters === undefined ? {} : { deadLetters }),
   })
