@@ -107,4 +107,25 @@ describe('labelpipe load with export filters and params', () => {
     const manifest = JSON.parse(await readFile(join(out, '_manifests', 'third.json'), 'utf8')) as { cursors: Record<string, string> }
     expect(Object.values(manifest.cursors)).toContain('2030-01-01T00:00:00.000Z')
   })
+
+  it('records no cursor for a run that left data rows or fields out, and a per-project one for project_ids', async () => {
+    const all = await records(sample)
+    const first = all[0] as V2DataRow
+    const project = Object.keys(first.projects ?? {})[0] as string
+    const cursorsOf = async (name: string, options: string[]) => {
+      const out = join(dir, `cursors-${name}`)
+      const result = await runCli(['load', sample, '--to', `ndjson:${out}`, '--load-id', name, '-q', ...options])
+      expect([name, result.code, result.stderr]).toEqual([name, 0, ''])
+      return (JSON.parse(await readFile(join(out, '_manifests', `${name}.json`), 'utf8')) as { cursors: Record<string, string> | null })
+        .cursors
+    }
+    // A later --incremental run would skip, for good, the data rows older than the cursor that these left out.
+    expect(await cursorsOf('ids', ['--filter', `data_row_ids=${first.data_row.id}`])).toBeNull()
+    expect(await cursorsOf('status', ['--filter', 'workflow_status=Done'])).toBeNull()
+    expect(await cursorsOf('excluded', ['--exclude', 'attachments'])).toBeNull()
+    // Whole projects kept: the cursor of each one is what an unfiltered run records for it.
+    const whole = await cursorsOf('whole', [])
+    expect(await cursorsOf('project', ['--filter', `project_ids=${project}`])).toEqual({ [project]: whole?.[project] })
+    expect(await cursorsOf('interpolated', ['--exclude', 'interpolated_frames'])).toEqual(whole)
+  })
 })

@@ -175,6 +175,29 @@ describe('labelpipe load --to postgres://', () => {
     expect(loaded.rows[0]?.t.toISOString()).toBe('2030-06-01T00:00:00.000Z')
   })
 
+  it('a filtered run leaves load_state as it was: a later --incremental run still takes what it left out', async () => {
+    const sample = join(repoRoot, 'examples/data/sample-v2.ndjson')
+    const first = JSON.parse((await readFile(sample, 'utf8')).split('\n')[0] as string) as { data_row: { id: string } }
+    const filtered = await runCli([
+      'load',
+      sample,
+      '--to',
+      server.url,
+      '--pg-schema',
+      'partial',
+      '--filter',
+      `data_row_ids=${first.data_row.id}`,
+    ])
+    expect(filtered.code).toBe(0)
+    expect((await counts('partial', ['data_rows'])).data_rows).toBe(1)
+    const state = () => withClient(server.url, (client) => client.query('SELECT * FROM partial.load_state'))
+    expect((await state()).rowCount).toBe(0)
+    const next = await runCli(['load', sample, '--to', server.url, '--pg-schema', 'partial', '--incremental', '--overlap-minutes', '0'])
+    expect(next.stdout).toMatch(/filters: kept 60 data rows, dropped 0/)
+    expect((await counts('partial', ['data_rows'])).data_rows).toBe(60)
+    expect((await state()).rowCount).toBeGreaterThan(0)
+  })
+
   it('examples/load-to-postgres loads the sample, and a re-run leaves the tables identical', async () => {
     const example = join(repoRoot, 'examples', 'dist', 'load-to-postgres.js')
     const env = { ...process.env, DATABASE_URL: server.url }

@@ -33,6 +33,12 @@ export interface RunFacts {
    * the same from its staging tables into `load_state`. Default: none.
    */
   readonly cursors?: Readonly<Record<string, string>> | undefined
+  /**
+   * False when the run left out rows or fields of its input (a filtered load): a later incremental run starting
+   * from this run's cursor would skip them for good, so no cursor is recorded, neither in the manifest
+   * (`cursors: null`) nor in Postgres `load_state`. Default true.
+   */
+  readonly recordsCursors?: boolean | undefined
 }
 
 /** A bad record set aside instead of failing the run (`maxErrors`). One NDJSON line of the dead-letter file. */

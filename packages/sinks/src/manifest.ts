@@ -70,7 +70,7 @@ export async function buildManifest(input: ManifestInput): Promise<LoadManifest>
     input: facts?.input ?? null,
     input_bytes: facts?.inputBytes ?? null,
     dead_letters: facts?.deadLetters ?? null,
-    cursors: facts?.cursors ?? null,
+    cursors: facts?.recordsCursors === false ? null : (facts?.cursors ?? null),
     labelpipe_version: await labelpipeVersion(),
     format: input.format,
     rows,

@@ -44,7 +44,15 @@ function earliest(cursors: readonly string[]): string {
   return cursors.reduce((a, b) => (Date.parse(b) < Date.parse(a) ? b : a))
 }
 
-/** The latest cursor per project over the manifests in `<dir>/_manifests` (none when the folder does not exist). */
+/** `<load id>.shard-<k>-of-<n>.json` (shardRunName): the manifest of one shard of a load. */
+const shardManifestName = /^(.+)\.shard-(\d+)-of-(\d+)\.json$/
+
+/**
+ * The latest cursor per project over the manifests in `<dir>/_manifests` (none when the folder does not exist).
+ * A shard loads one byte range of its export, so its cursor is the latest activity of that range only: the
+ * shards of a load count once all n have committed, else a later run would skip the older rows of the others,
+ * and not at all when one of them recorded none (a filtered run).
+ */
 async function manifestCursors(dir: string): Promise<Record<string, string>> {
   const folder = join(dir, '_manifests')
   let names: string[]
@@ -55,6 +63,10 @@ async function manifestCursors(dir: string): Promise<Record<string, string>> {
     throw new SinkError(`--incremental: cannot list ${folder}: ${(cause as Error).message}`, { cause })
   }
   const all: Record<string, string>[] = []
+  const shards = new Map<
+    string,
+    { readonly count: number; readonly committed: Set<number>; readonly cursors: Record<string, string>[]; partial: boolean }
+  >()
   for (const name of names) {
     const path = join(folder, name)
     let manifest: { cursors?: unknown }
@@ -63,7 +75,21 @@ async function manifestCursors(dir: string): Promise<Record<string, string>> {
     } catch (cause) {
       throw new SinkError(`--incremental: cannot read the manifest ${path}: ${(cause as Error).message}`, { cause })
     }
-    if (manifest.cursors !== null && typeof manifest.cursors === 'object') all.push(manifest.cursors as Record<string, string>)
+    const cursors =
+      manifest.cursors !== null && typeof manifest.cursors === 'object' ? (manifest.cursors as Record<string, string>) : undefined
+    const shard = shardManifestName.exec(name)
+    if (shard === null) {
+      if (cursors !== undefined) all.push(cursors)
+      continue
+    }
+    const count = Number(shard[3])
+    const key = `${count} ${shard[1]}`
+    const load = shards.get(key) ?? { count, committed: new Set<number>(), cursors: [], partial: false }
+    shards.set(key, load)
+    load.committed.add(Number(shard[2]))
+    if (cursors === undefined) load.partial = true
+    else load.cursors.push(cursors)
   }
+  for (const load of shards.values()) if (load.committed.size === load.count && !load.partial) all.push(...load.cursors)
   return latestCursors(all)
 }

@@ -1,4 +1,12 @@
-import { type PipelineStage, type RecordStage, runStage, runStagePerBatch, type TableName, type TableRow } from '@labelpipe/core'
+import {
+  type PipelineStage,
+  type RecordStage,
+  type RunFacts,
+  runStage,
+  runStagePerBatch,
+  type TableName,
+  type TableRow,
+} from '@labelpipe/core'
 import { type DataRowFilter, type DataRowFlattener, type FilterStats, filterDataRows, flattenDataRows } from '@labelpipe/transforms'
 import type { LoadConfig } from '../args.js'
 import { formatCount } from '../format.js'
@@ -51,14 +59,21 @@ function onlyTables<In>(flatten: RecordStage<In, TableRow>, tables: readonly Tab
 }
 
 /**
- * The cursors a run records (RunFacts.cursors, a folder's manifests): none for a --tables run. Its tables left out
- * hold none of its data rows, so a later --incremental run that read its cursor would skip those rows for good.
+ * The cursor facts of a run (RunFacts): the cursors it reached, or none recorded when it left out part of its
+ * input. A cursor is, per project, the latest activity the run kept, so a later --incremental run would skip for
+ * good what this run left out: the tables of --tables, the fields of an --exclude'd export param, the data rows
+ * (or their projects) of every --filter but project_ids. project_ids keeps whole projects, and the projects it
+ * leaves out get no cursor. Postgres computes its cursors from the staged rows: `recordsCursors: false` stops it.
  */
-export function recordedCursors(
-  config: Pick<LoadConfig, 'tables'>,
-  reached: Readonly<Record<string, string>>,
-): Readonly<Record<string, string>> | undefined {
-  return config.tables === undefined ? reached : undefined
+export function cursorFacts(
+  config: Pick<LoadConfig, 'tables' | 'filters' | 'exclude'>,
+  reached: () => Readonly<Record<string, string>>,
+): Pick<RunFacts, 'cursors' | 'recordsCursors'> {
+  const partial =
+    config.tables !== undefined ||
+    config.exclude.some((group) => group !== 'interpolated_frames') ||
+    Object.keys(config.filters).some((filter) => filter !== 'projectIds')
+  return partial ? { recordsCursors: false } : { cursors: reached() }
 }
 
 /** The summary line of the filters: data rows kept and dropped, by the filter that dropped them. */

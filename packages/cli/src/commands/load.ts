@@ -20,7 +20,7 @@ import { formatBytes, formatCount, formatTable } from '../format.js'
 import type { CliIo } from '../io.js'
 import { ProgressReporter, StoppedRun } from '../progress.js'
 import { readCursors } from './cursors.js'
-import { dataRowStages, formatFilterStats, recordedCursors } from './data-row-stages.js'
+import { cursorFacts, dataRowStages, formatFilterStats } from './data-row-stages.js'
 import { openExport, readableOnce } from './export-format.js'
 import { createSinks } from './load-sinks.js'
 import { loadableInWorker, loadSharded, shardRunName } from './sharded-load.js'
@@ -154,7 +154,7 @@ async function loadDataRows(
     inputBytes: reader.progress().bytesRead,
     deadLetters: reader.stats.deadLetters,
     startedAt,
-    cursors: recordedCursors(config, filter.cursors()),
+    ...cursorFacts(config, () => filter.cursors()),
   })
   const progress = await runPipeline({
     source: reader,

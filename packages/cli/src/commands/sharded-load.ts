@@ -27,7 +27,7 @@ import { type ByteRange, rangeableFileBytes, splitIntoRanges } from '@labelpipe/
 import { fileTargets, type LoadConfig, type Shard } from '../args.js'
 import type { CliIo } from '../io.js'
 import { latestCursors } from './cursors.js'
-import { recordedCursors } from './data-row-stages.js'
+import { cursorFacts } from './data-row-stages.js'
 import type { LoadContext, LoadRun } from './load.js'
 import { sumCounts } from './sum-counts.js'
 import { workerLimits, workerMemory } from './worker-memory.js'
@@ -150,7 +150,7 @@ export async function loadSharded(
     inputBytes: progress.bytesRead,
     deadLetters: deadLetterCount,
     startedAt,
-    cursors: recordedCursors(config, latestCursors(finished.map((result) => result.cursors))),
+    ...cursorFacts(config, () => latestCursors(finished.map((result) => result.cursors))),
   }
   const manifestName = config.shard === undefined ? loadId : shardRunName(loadId, config.shard)
   const committed: CommittedLoad[] = []

@@ -340,6 +340,7 @@ async function recordRun(input: CommitInput, counts: TableCounts, target: (table
     throw new PostgresSinkError(`record the run in load_runs: ${loadId} is no longer 'running' there (marked failed by another run?)`)
   }
   // The cursor of an incremental export: per project, the latest data-row activity this run has seen.
+  if (facts?.recordsCursors === false) return
   await session.query(
     'advance load_state',
     `INSERT INTO ${target('load_state')} AS s (pipeline, project_id, cursor_name, cursor_value, updated_at)
