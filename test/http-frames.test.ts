@@ -318,6 +318,18 @@ describe('httpFramesResolver (issue 5): bodies', () => {
     expect((error as Error).message).toMatch(/^frames of label L1 \(.*\) line 2 \(byte 18\): frameNumber: Invalid input: expected number/)
   })
 
+  it('a frames body that is not UTF-8: the error names line and byte of the bad byte, instead of a U+FFFD in a value', async () => {
+    const lines = frameLines('L1', 3)
+    const good = Buffer.from(ndjson(lines.slice(0, 2)))
+    const bad = Buffer.concat([good, Buffer.from('{"frameNumber":3,"objects":[],"classifications":[{"value":"'), Buffer.from([0xc3, 0x28])])
+    const api = await server((_, response) => response.writeHead(200).end(Buffer.concat([bad, Buffer.from('"}]}\n')])))
+    const error = await rejectionOf(framesOf(resolver(), videoLabel('L1', `${api.origin}/v1/frames/L1`)))
+    expect(error).toMatchObject({ code: 'LP_INVALID_UTF8', line: 3, byteOffset: good.length })
+    expect((error as Error).message).toMatch(
+      new RegExp(`^frames of label L1 \\(.*\\) line 3 \\(byte ${good.length}\\): invalid UTF-8 at byte ${bad.length - 2}$`),
+    )
+  })
+
   it('a gzip body is decoded', async () => {
     const api = await server((request, response) => {
       expect(request.headers['accept-encoding']).toBe('gzip')

@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer'
 import { JsonSplitError, type JsonSplitHandler, JsonSplitter } from './json-splitter.js'
+import { invalidOffsets } from './line-scanner.js'
 
 /** One element of the root JSON array, taken out whole. */
 export interface ArrayElement {
@@ -13,6 +15,8 @@ export interface ArrayElement {
   /** The element's length in bytes. */
   readonly byteLength: number
   readonly oversized: boolean
+  /** The absolute offset of the element's first byte that is not UTF-8 (then `text` has U+FFFD there), or undefined. */
+  readonly invalidUtf8At: number | undefined
 }
 
 /** The input ended in the middle of the array (truncated file): what was read of the element it ended in. */
@@ -181,8 +185,20 @@ export class ArrayElements implements JsonSplitHandler {
   #finish(): void {
     const oversized = this.#bytes > this.#maxElementBytes
     const parts = this.#parts
-    const text = oversized ? '' : parts.length === 1 ? (parts[0] as Buffer).toString('utf8') : Buffer.concat(parts).toString('utf8')
-    this.#ready.push({ index: this.#index, line: this.#elementLine, byteOffset: this.#elementAt, text, byteLength: this.#bytes, oversized })
+    const bytes = oversized ? undefined : parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts)
+    const text = bytes === undefined ? '' : bytes.toString('utf8')
+    // toString turns a byte that is not UTF-8 into U+FFFD: an id or a name would change without a word.
+    const invalidUtf8At =
+      bytes === undefined || isUtf8(bytes) ? undefined : this.#elementAt + (invalidOffsets(bytes, 0, bytes.length)[0] ?? 0)
+    this.#ready.push({
+      index: this.#index,
+      line: this.#elementLine,
+      byteOffset: this.#elementAt,
+      text,
+      byteLength: this.#bytes,
+      oversized,
+      invalidUtf8At,
+    })
     this.#parts = []
     this.#partsAreViews = false
     this.#open = false

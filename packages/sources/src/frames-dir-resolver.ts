@@ -6,11 +6,12 @@ import { InputError, InvalidOptionError, isLabelpipeError, type V1Frame, type V1
 import split2 from 'split2'
 import { parseFrameLines } from './frame-lines.js'
 import type { FramesResolver } from './frames-resolver.js'
+import { utf8Checked } from './utf8-checked.js'
 
 /**
  * The local FramesResolver: a label's frames are the NDJSON file `<dir>/<label ID>.ndjson`, one labeled frame
  * a line (formats.md "v1 video frames NDJSON"), as a download of each label's frames URL leaves them. Lines
- * are split by split2, each JSON.parsed and validated with core's v1 frame schema; a bad line is an
+ * are checked to be UTF-8 and split by split2, each JSON.parsed and validated with core's v1 frame schema; a bad line is an
  * ExportFormatError naming the file, line and byte. A missing file is an InputError, except for a skipped
  * label (`Skipped: true`), which has no frames: the 204 of the HTTP API.
  */
@@ -33,7 +34,7 @@ export function framesDirResolver(dir: string): FramesResolver {
 async function* readFrames(file: string, signal: AbortSignal): AsyncGenerator<V1Frame> {
   const lines = split2('\n')
   const bytes = createReadStream(file, { signal })
-  pipeline(bytes, lines, () => {})
+  pipeline(bytes, utf8Checked(file), lines, () => {})
   const read = { byteOffset: 0 }
   try {
     yield* parseFrameLines(lines as AsyncIterable<string>, file, read)

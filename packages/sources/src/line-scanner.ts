@@ -346,7 +346,7 @@ function sequenceLength(lead: number): number {
 }
 
 /** Start of a multi-byte sequence cut off by the chunk's end, or -1. */
-function incompleteTailStart(chunk: Buffer): number {
+export function incompleteTailStart(chunk: Buffer): number {
   for (let i = chunk.length - 1; i >= 0 && i >= chunk.length - 3; i--) {
     const byte = chunk[i] as number
     if ((byte & 0xc0) === 0x80) continue
@@ -357,7 +357,7 @@ function incompleteTailStart(chunk: Buffer): number {
 }
 
 /** Offsets (relative to the chunk) of every byte that starts an invalid sequence in [start, end). */
-function invalidOffsets(chunk: Buffer, start: number, end: number): number[] {
+export function invalidOffsets(chunk: Buffer, start: number, end: number): number[] {
   const bad: number[] = []
   let i = start
   while (i < end) {

@@ -126,6 +126,28 @@ describe('readV1Export', () => {
     expect((await failure(strict)).code).toBe('LP_TOO_MANY_ERRORS')
   })
 
+  it('refuses an element that is not UTF-8, naming its first bad byte, however the bytes are chunked', async () => {
+    const head = Buffer.from(`[${label('a')},\n  `)
+    const bad = Buffer.concat([Buffer.from('{"ID":"b","DataRow ID":"dr-ü'), Buffer.from([0xff]), Buffer.from(label('b').slice(25))])
+    const bytes = Buffer.concat([head, bad, Buffer.from(`,${label('c')}]`)])
+    const badByte = head.length + Buffer.byteLength('{"ID":"b","DataRow ID":"dr-ü')
+    for (const cuts of [[], [badByte], [badByte - 1, badByte + 1], [head.length + 1]]) {
+      const letters: DeadLetter[] = []
+      const reader = readV1Export(chunked(bytes, cuts), {
+        name: 'v1.json',
+        maxErrors: 1,
+        deadLetters: (letter) => void letters.push(letter),
+      })
+      expect((await collect(reader)).map((row) => row.id)).toEqual(['a', 'c'])
+      expect(letters.map(({ code, line, byteOffset }) => ({ code, line, byteOffset }))).toEqual([
+        { code: 'LP_INVALID_UTF8', line: 2, byteOffset: head.length },
+      ])
+      expect(letters[0]?.reason).toContain(`invalid UTF-8 at byte ${badByte}`)
+    }
+    const strict = await failure(readV1Export(chunked(bytes, []), { name: 'v1.json' }))
+    expect(strict.message).toBe(`v1.json line 2 (byte ${head.length}, array index 1): invalid UTF-8 at byte ${badByte}`)
+  })
+
   it('rejects an element over maxElementBytes by index, and reads on past it under maxErrors', async () => {
     const letters: DeadLetter[] = []
     const big = label('big', `,"pad":"${'x'.repeat(5000)}"`)

@@ -4,6 +4,7 @@ import {
   type DeadLetterSink,
   ExportFormatError,
   InputError,
+  InvalidUtf8Error,
   isLabelpipeError,
   type Located,
   type PipelineSource,
@@ -130,6 +131,10 @@ export class V1ExportReader implements PipelineSource<V1Label> {
             { at },
           )
           await this.#badRecords.reject(error, '')
+          continue
+        }
+        if (element.invalidUtf8At !== undefined) {
+          await this.#badRecords.reject(new InvalidUtf8Error(element.invalidUtf8At, at), element.text)
           continue
         }
         let label: V1Label

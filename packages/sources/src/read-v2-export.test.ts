@@ -109,6 +109,15 @@ describe('readV2Export', () => {
     )
   })
 
+  it('names the byte of a syntax error on a first line that starts with a byte order mark, past the mark', async () => {
+    const file = join(dir, 'bom.ndjson')
+    await writeFile(file, '\uFEFF{"data_row":{"id":"a"},x}\n')
+    const error = await failure(readV2Export(file))
+    expect([error.line, error.byteOffset]).toEqual([1, 0])
+    // EF BB BF, then `{"data_row":{"id":"a"},` (23 bytes): the x is byte 26.
+    expect(error.message).toMatch(/ \(at byte 26\)$/)
+  })
+
   it('names the zod path of a field of the wrong type', async () => {
     const file = join(dir, 'e.ndjson')
     await writeFile(file, `${row('a', ',"projects":{"p1":{"labels":[{"id":"l1","annotations":{"frames":[]}}]}}')}\n`)

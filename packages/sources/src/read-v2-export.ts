@@ -24,7 +24,7 @@ import { GiantRowParser } from './giant-row.js'
 import { InputBytes } from './input-bytes.js'
 import { averageLineBytes } from './line-sample.js'
 import { type BadLine, LineScanner, type ScannedLine } from './line-scanner.js'
-import { recordParser } from './parse-record.js'
+import { type PartOfRecord, recordParser } from './parse-record.js'
 import { DeadLetterPolicy, parseReaderOptions } from './reader-options.js'
 
 export interface ReadV2ExportOptions {
@@ -112,6 +112,8 @@ const batchedReadBytes = 1024 * 1024
 /** `lineDecoding: 'auto'` reads 1 MiB at a time from this average line length on (video; the mixed export: 37 KB). */
 const longLineBytes = 16 * 1024
 const parseDataRow = recordParser(v2DataRow)
+/** EF BB BF: the UTF-8 byte order mark. */
+const byteOrderMarkBytes = 3
 
 /** Counts kept while reading; at the end, nonBlankLines = records + deadLetters (asserted). */
 export interface V2ReadStats {
@@ -234,8 +236,13 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
   async #recordFromText(scanned: ScannedLine, at: Position, failure: unknown): Promise<V2DataRow | undefined> {
     const { bad, json } = scanned
     let text = scanned.text
-    // A UTF-8 byte order mark (Windows tools write one) is not JSON; its 3 bytes still count in offsets.
-    if (at.line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+    // A UTF-8 byte order mark (Windows tools write one) is not JSON; its 3 bytes still count in offsets: the
+    // record keeps its line's start, and a syntax error names its byte past the mark.
+    let afterMark: (() => PartOfRecord) | undefined
+    if (at.line === 1 && text.charCodeAt(0) === 0xfeff) {
+      text = text.slice(1)
+      afterMark = () => ({ path: [], byteAt: (byte) => at.byteOffset + byteOrderMarkBytes + byte })
+    }
     if (bad?.streamed !== undefined) {
       // A streamed line: `text` is only its first streamLinesOver bytes, the record came from the stream.
       if (!bad.streamed.ok) {
@@ -256,7 +263,7 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
     try {
       // A line decoded on its own has its text as `json`: its failure stands, parsing it again would repeat it.
       if (failure !== undefined && text === json) throw failure
-      return parseDataRow(text, at)
+      return parseDataRow(text, at, afterMark)
     } catch (error) {
       if (!isLabelpipeError(error)) throw error
       await this.#badRecords.reject(error, text)

@@ -4,6 +4,7 @@ import { HttpFramesError, type V1Frame } from '@labelpipe/core'
 import split2 from 'split2'
 import type { Dispatcher } from 'undici'
 import { parseFrameLines } from '../frame-lines.js'
+import { utf8Checked } from '../utf8-checked.js'
 
 /** Streams a 200 body through split2, one v1 frame a line; errors name the label, the URL without its query and the line. */
 export async function readFramesBody(response: Dispatcher.ResponseData, labelId: string, where: string): Promise<V1Frame[]> {
@@ -21,8 +22,8 @@ export async function readFramesBody(response: Dispatcher.ResponseData, labelId:
   const lines = split2('\n')
   // pipeline() owns the streams: a reset, a timeout or an abort destroys `lines` with the error, and the loop
   // below throws it; its callback has nothing left to do.
-  if (coding === 'gzip') pipeline(body, createGunzip(), lines, () => {})
-  else pipeline(body, lines, () => {})
+  if (coding === 'gzip') pipeline(body, createGunzip(), utf8Checked(file), lines, () => {})
+  else pipeline(body, utf8Checked(file), lines, () => {})
   const frames: V1Frame[] = []
   try {
     for await (const frame of parseFrameLines(lines as AsyncIterable<string>, file, { byteOffset: 0 })) frames.push(frame)
