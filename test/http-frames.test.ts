@@ -59,7 +59,7 @@ function resolver(options: HttpFramesResolverOptions = {}) {
 
 async function framesOf(from: FramesResolver, label: V1Label, signal = new AbortController().signal): Promise<V1Frame[]> {
   const frames: V1Frame[] = []
-  for await (const frame of from.frames(label, signal)) frames.push(frame)
+  for await (const frame of from.frames(label, signal, { file: 'export.json', line: 1, byteOffset: 0 })) frames.push(frame)
   return frames
 }
 

@@ -3,6 +3,7 @@ import {
   InvalidOptionError,
   type Located,
   type PipelineStage,
+  type Position,
   type V1Frame,
   type V1Label,
   type V1LabelContent,
@@ -19,7 +20,8 @@ import { z } from 'zod'
  * not yield any frame of a label before the label is complete: a frame once yielded cannot be taken back.
  */
 export interface FramesResolver {
-  frames(label: V1Label, signal: AbortSignal): AsyncIterable<V1Frame>
+  /** `at`: where the label's data row starts in the export, for an error about the label itself (its frames URL). */
+  frames(label: V1Label, signal: AbortSignal, at: Position): AsyncIterable<V1Frame>
 }
 
 /** The options of resolveV1Frames. */
@@ -181,7 +183,7 @@ async function resolveGroup(
   signal: AbortSignal,
 ): Promise<Located<V1LabelGroup>> {
   const labels = await Promise.all(
-    located.value.labels.map((label) => (hasFramesUrl(label) ? slots.run(() => withFrames(label, resolver, signal)) : label)),
+    located.value.labels.map((label) => (hasFramesUrl(label) ? slots.run(() => withFrames(label, resolver, signal, located.at)) : label)),
   )
   return { value: { dataRowId: located.value.dataRowId, labels }, at: located.at }
 }
@@ -191,10 +193,10 @@ function hasFramesUrl(label: V1Label): boolean {
   return !Array.isArray(content) && typeof (content as V1LabelContent).frames === 'string'
 }
 
-async function withFrames(label: V1Label, resolver: FramesResolver, signal: AbortSignal): Promise<V1Label> {
+async function withFrames(label: V1Label, resolver: FramesResolver, signal: AbortSignal, at: Position): Promise<V1Label> {
   signal.throwIfAborted()
   const frames: V1Frame[] = []
-  for await (const frame of resolver.frames(label, signal)) frames.push(frame)
+  for await (const frame of resolver.frames(label, signal, at)) frames.push(frame)
   return { ...label, Label: { ...(label.Label as V1LabelContent), frames } }
 }
 

@@ -1,5 +1,13 @@
 import type { Readable } from 'node:stream'
-import { type DeadLetterSink, InvalidOptionError, type PipelineStage, runStagePerBatch, type V1Frame, type V1Label } from '@labelpipe/core'
+import {
+  type DeadLetterSink,
+  InvalidOptionError,
+  type PipelineStage,
+  type Position,
+  runStagePerBatch,
+  type V1Frame,
+  type V1Label,
+} from '@labelpipe/core'
 import {
   type FramesResolver,
   framesDirResolver,
@@ -91,9 +99,9 @@ class LazyHttpFrames implements FramesResolver {
     return this.#made?.stats
   }
 
-  async *frames(label: V1Label, signal: AbortSignal): AsyncGenerator<V1Frame> {
+  async *frames(label: V1Label, signal: AbortSignal, at: Position): AsyncGenerator<V1Frame> {
     const resolver = await this.#resolve(label)
-    yield* resolver.frames(label, signal)
+    yield* resolver.frames(label, signal, at)
   }
 
   async close(): Promise<void> {

@@ -59,8 +59,9 @@ describe('httpFramesResolver labels', () => {
       ['not a url?token=abc', 'expected the URL of its frames file'],
       ['file:///etc/frames.ndjson?token=abc', 'expected an http or https URL, got file:'],
     ] as const) {
-      const pending = resolver.frames(label(frames), signal)[Symbol.asyncIterator]().next()
-      await expect(pending).rejects.toThrow(`Label.frames: label ck1: ${detail}`)
+      const at = { file: 'v1.json', line: 3, byteOffset: 40, arrayIndex: 1 }
+      const pending = resolver.frames(label(frames), signal, at)[Symbol.asyncIterator]().next()
+      await expect(pending).rejects.toThrow(`v1.json line 3 (byte 40, array index 1): Label.frames: label ck1: ${detail}`)
       await pending.catch((error: Error) => expect(error.message).not.toContain('token'))
     }
     await resolver.close()

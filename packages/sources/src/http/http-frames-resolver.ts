@@ -3,6 +3,7 @@ import {
   HttpFramesError,
   InvalidOptionError,
   isLabelpipeError,
+  type Position,
   type V1Frame,
   type V1Label,
   type V1LabelContent,
@@ -134,8 +135,8 @@ class HttpFrames implements HttpFramesResolver {
     }
   }
 
-  async *frames(label: V1Label, signal: AbortSignal): AsyncGenerator<V1Frame> {
-    const frames = await this.#download(label, framesUrlOf(label), signal)
+  async *frames(label: V1Label, signal: AbortSignal, at: Position): AsyncGenerator<V1Frame> {
+    const frames = await this.#download(label, framesUrlOf(label, at), signal)
     this.#labels++
     this.#frames += frames.length
     yield* frames
@@ -264,16 +265,20 @@ function statusError(statusCode: number, labelId: string, url: string): HttpFram
   return new HttpFramesError('LP_HTTP_STATUS', `HTTP ${statusCode}: expected 200, 204 or a redirect`, details)
 }
 
-/** The label's frames URL; never printed whole (it may be signed), only said to be missing or of the wrong scheme. */
-function framesUrlOf(label: V1Label): URL {
+/**
+ * The label's frames URL; never printed whole (it may be signed), only said to be missing or of the wrong scheme,
+ * at `at`, the position of the label's data row in the export.
+ */
+function framesUrlOf(label: V1Label, at: Position): URL {
   const content = label.Label
   const frames = Array.isArray(content) ? undefined : (content as V1LabelContent).frames
+  const path = ['Label', 'frames']
   if (typeof frames !== 'string' || !URL.canParse(frames)) {
-    throw new ExportFormatError(`label ${label.ID}: expected the URL of its frames file`, { path: ['Label', 'frames'] })
+    throw new ExportFormatError(`label ${label.ID}: expected the URL of its frames file`, { at, path })
   }
   const url = new URL(frames)
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ExportFormatError(`label ${label.ID}: expected an http or https URL, got ${url.protocol}`, { path: ['Label', 'frames'] })
+    throw new ExportFormatError(`label ${label.ID}: expected an http or https URL, got ${url.protocol}`, { at, path })
   }
   return url
 }
