@@ -58,6 +58,11 @@ describe('httpFramesResolver labels', () => {
       [42, 'expected the URL of its frames file'],
       ['not a url?token=abc', 'expected the URL of its frames file'],
       ['file:///etc/frames.ndjson?token=abc', 'expected an http or https URL, got file:'],
+      [
+        'http://frames.example.com/f/ck1?token=abc',
+        'the frames URL is plain http to frames.example.com; the API key is sent over https only (or http to this machine)',
+      ],
+      ['http://10.0.0.7:8080/f/ck1?token=abc', 'the frames URL is plain http to 10.0.0.7:8080'],
     ] as const) {
       const at = { file: 'v1.json', line: 3, byteOffset: 40, arrayIndex: 1 }
       const pending = resolver.frames(label(frames), signal, at)[Symbol.asyncIterator]().next()

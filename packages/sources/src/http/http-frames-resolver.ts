@@ -280,5 +280,18 @@ function framesUrlOf(label: V1Label, at: Position): URL {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ExportFormatError(`label ${label.ID}: expected an http or https URL, got ${url.protocol}`, { at, path })
   }
+  // The key goes with the first request: over plain http anyone on the way could read it. Loopback stays open
+  // for a local mirror or a test server.
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new ExportFormatError(
+      `label ${label.ID}: the frames URL is plain http to ${url.host}; the API key is sent over https only (or http to this machine)`,
+      { at, path },
+    )
+  }
   return url
+}
+
+/** localhost, 127.0.0.0/8 or ::1: a host whose traffic never leaves this machine. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
 }
