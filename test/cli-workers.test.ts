@@ -186,4 +186,26 @@ describe('labelpipe load --workers', () => {
     expect((await runCli(['load', '--help'])).stdout).toContain('--workers <n>|auto')
     expect(await listFiles(join(dir, 'out'))).toEqual([])
   })
+  it('refuses a load id committed before, before any work, and leaves the committed load as it was', async () => {
+    const input = join(dir, 'export.ndjson')
+    await writeV2Export(input, { seed: 21, media: 'image', dataRows: 40 })
+    const out = join(dir, 'out')
+    expect((await runCli(['load', input, '--to', `ndjson:${out}`, '--load-id', 'daily-01', '-q'])).code).toBe(0)
+    const snapshot = async () =>
+      Promise.all((await listFiles(out)).map(async (file) => [file, await readFile(join(out, file), 'utf8')] as const))
+    const before = await snapshot()
+    expect(before.length).toBeGreaterThan(3)
+    // One worker thread (a plain file), two workers, and the in-thread path (stdin): each run again under daily-01.
+    for (const [extra, stdin] of [
+      [[], undefined],
+      [['--workers', '2'], undefined],
+      [[], input],
+    ] as const) {
+      const again = await runCli(['load', stdin === undefined ? input : '-', '--to', `ndjson:${out}`, '--load-id', 'daily-01', ...extra], {
+        ...(stdin === undefined ? {} : { stdin: await readFile(stdin) }),
+      })
+      expect([again.code, again.stderr]).toEqual([1, expect.stringContaining('load daily-01 is already committed')])
+      expect(await snapshot()).toEqual(before)
+    }
+  })
 })

@@ -58,7 +58,7 @@ describe("file sinks with commit: 'none'", () => {
     ).rejects.toThrow(/already committed/)
   })
 
-  it('removeParts removes published, sealed and spooled files of the given seqs only', async () => {
+  it('removeParts removes sealed and spooled files of the given seqs only, never a published one', async () => {
     const published = await sealed(0, 2)
     await commitSealedParts(root, published, { loadId, format: 'ndjson', startedAt: new Date(), facts })
     await sealed(1, 2)
@@ -69,10 +69,29 @@ describe("file sinks with commit: 'none'", () => {
     await writeFile(join(root, 'objects', `_part-${loadId}-00003.parquet.rows.tmp`), '')
     await writeFile(join(root, 'objects', `part-${loadId}-000030.parquet`), 'another seq')
     await removeParts(root, loadId, [0, 1, 3])
+    // Seq 0's published files are a committed load's (a run with the same load id must not take them away).
     expect((await listFiles(root)).filter((file) => !file.startsWith('_manifests/'))).toEqual([
       `data_rows/_part-${loadId}-00002.ndjson.tmp`,
+      `data_rows/part-${loadId}-00000.ndjson`,
       `labels/_part-${loadId}-00002.ndjson.tmp`,
+      `labels/part-${loadId}-00000.ndjson`,
       `objects/part-${loadId}-000030.parquet`,
     ])
+  })
+
+  it('a commit that fails part way removes the files it renamed; discard() takes a committed load back', async () => {
+    const parts = [...(await sealed(0, 2)), ...(await sealed(1, 2))]
+    // The last part's temp file is gone (a disk error): the rename fails after the others were renamed.
+    await rm(parts.at(-1)?.tempPath as string)
+    await expect(commitSealedParts(root, parts, { loadId, format: 'ndjson', startedAt: new Date(), facts })).rejects.toThrow(
+      /labels: cannot rename .*_part-.*-00001\.ndjson\.tmp/,
+    )
+    expect(await listFiles(root)).toEqual([])
+
+    const committed = await commitSealedParts(root, await sealed(2, 2), { loadId, format: 'ndjson', startedAt: new Date(), facts })
+    await writeFile(join(root, 'objects-unrelated.txt'), 'kept')
+    expect(await listFiles(root)).toHaveLength(4)
+    await committed.discard()
+    expect(await listFiles(root)).toEqual(['objects-unrelated.txt'])
   })
 })

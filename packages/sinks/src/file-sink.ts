@@ -10,7 +10,7 @@ import {
   tableNames,
 } from '@labelpipe/core'
 import type { z } from 'zod'
-import { type LoadManifest, type ManifestFile, publishLoad, type SealedPart } from './manifest.js'
+import { assertNotCommitted, type LoadManifest, type ManifestFile, publishLoad, type SealedPart } from './manifest.js'
 import { integerOption, loadIdOption, oneOf, optionalFunction, optionsSchema, requiredString, type SameShape } from './options.js'
 import { messageOf, PartFile, partFileName } from './part-file.js'
 
@@ -131,6 +131,13 @@ export abstract class FileSink extends Writable {
   /** With `commit: 'none'`: the sealed, unpublished part files, which the caller now owns; undefined until 'finish'. */
   get sealedParts(): readonly SealedPart[] | undefined {
     return this.writableFinished ? this.#sealed : undefined
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    // A committed load id fails now, before the input is read, rather than at the commit, after all of it.
+    const { dir, loadId, commit } = this.#options
+    if (commit === 'none') callback()
+    else this.#track(assertNotCommitted(dir, loadId), callback)
   }
 
   override _write(batch: Batch<TableRow>, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

@@ -1,4 +1,4 @@
-import { access, mkdir, rename } from 'node:fs/promises'
+import { access, mkdir, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type LineageSource, type RunFacts, SinkError, type TableName, tableNames } from '@labelpipe/core'
 import { labelpipeVersion } from './labelpipe-version.js'
@@ -78,13 +78,18 @@ export async function buildManifest(input: ManifestInput): Promise<LoadManifest>
   }
 }
 
-/** Fails when `name` already has a manifest: a load id (or a shard of it) is committed once, never overwritten. */
-async function assertNotCommitted(root: string, name: string): Promise<void> {
+/**
+ * Fails (SinkError) when load `name` already has a manifest under `root`: a load id (or a shard of it) is committed
+ * once, never overwritten. The commit checks it again; a caller that splits a load checks first, before any work.
+ */
+export async function assertNotCommitted(root: string, name: string): Promise<void> {
   const path = manifestPath(root, name)
   try {
     await access(path)
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return
+    // ENOTDIR: a part of the path is a file, so no manifest is there either (creating the folders will fail, saying so).
+    const code = (cause as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return
     throw new SinkError(`manifest: cannot check ${path}: ${messageOf(cause)}`, { cause })
   }
   throw new SinkError(`manifest: load ${name} is already committed (${path} exists); use a new load id`)
@@ -95,10 +100,20 @@ export interface PublishablePart extends ManifestFile {
   publish(): Promise<void>
 }
 
-/** A committed load: its manifest, and the manifest's file, to discard should a later step of the caller fail. */
-export interface CommittedLoad {
+/** A load published by publishLoad: its manifest, and the manifest's file, to discard should a later step fail. */
+interface PublishedLoad {
   readonly manifest: LoadManifest
   readonly file: PartFile
+}
+
+/** A load committed by commitSealedParts. */
+export interface CommittedLoad {
+  readonly manifest: LoadManifest
+  /**
+   * Undoes the commit when a later step of the caller fails: the manifest goes first (no reader trusts the load
+   * any longer), then the part files this commit renamed, and only those.
+   */
+  discard(): Promise<void>
 }
 
 /**
@@ -111,7 +126,7 @@ export async function publishLoad(
   parts: readonly PublishablePart[],
   input: Omit<ManifestInput, 'files'>,
   manifestName: string = input.loadId,
-): Promise<CommittedLoad> {
+): Promise<PublishedLoad> {
   await assertNotCommitted(root, manifestName)
   for (const part of parts) await part.publish()
   for (const folder of new Set(parts.map((part) => part.path.slice(0, part.path.indexOf('/'))))) {
@@ -131,26 +146,53 @@ export async function publishLoad(
 
 /**
  * Commits the sealed parts of several `commit: 'none'` sinks of one load (the worker threads of a sharded run) as
- * one load under `root`: renamed to their final names, then one manifest listing them all. On failure the caller
- * removes the parts (`removeParts`) and discards a manifest already written by an earlier root.
+ * one load under `root`: renamed to their final names, then one manifest listing them all. On failure the parts
+ * it renamed are removed again; the caller removes the sealed ones (`removeParts`), and discards (`discard()`) a
+ * load committed under an earlier root.
  */
-export function commitSealedParts(
+export async function commitSealedParts(
   root: string,
   parts: readonly SealedPart[],
   input: Omit<ManifestInput, 'files'>,
   manifestName: string = input.loadId,
 ): Promise<CommittedLoad> {
+  // Only the paths this commit renamed to: a file of that name from another run is never touched.
+  const renamed: string[] = []
+  const removeRenamed = async () => {
+    for (const path of renamed) {
+      try {
+        await unlink(path)
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw new SinkError(`cannot remove ${path}: ${messageOf(cause)}`, { cause })
+      }
+    }
+  }
   const publishable = parts.map(({ tempPath, ...part }) => ({
     ...part,
     publish: async () => {
+      const path = join(root, part.path)
       try {
-        await rename(tempPath, join(root, part.path))
+        await rename(tempPath, path)
       } catch (cause) {
         throw new SinkError(`${part.table}: cannot rename ${tempPath}: ${messageOf(cause)}`, { cause })
       }
+      renamed.push(path)
     },
   }))
-  return publishLoad(root, publishable, input, manifestName)
+  let published: PublishedLoad
+  try {
+    published = await publishLoad(root, publishable, input, manifestName)
+  } catch (error) {
+    await removeRenamed().catch(() => undefined)
+    throw error
+  }
+  return {
+    manifest: published.manifest,
+    discard: async () => {
+      await published.file.discard()
+      await removeRenamed()
+    },
+  }
 }
 
 /** Writes the manifest under a temp name, fsyncs, renames and fsyncs the folder; returns the file to discard on rollback. */

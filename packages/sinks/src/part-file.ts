@@ -9,13 +9,14 @@ export function partFileName(loadId: string, seq: number, extension: string): st
 }
 
 /**
- * Removes every file of parts `seqs` of load `loadId` under `root`, whatever state they were left in: published
- * (`part-…`), sealed or half-written (`_part-….tmp`) or a Parquet row spool (`_part-….rows.tmp`). The cleanup of a
- * sharded run, whose workers may have sealed their files, or died (out of memory) before removing their own.
- * Other seqs of the same load (another machine's shard) and other loads are left alone.
+ * Removes the unpublished files of parts `seqs` of load `loadId` under `root`: sealed or half-written
+ * (`_part-….tmp`) or a Parquet row spool (`_part-….rows.tmp`). The cleanup of a sharded run, whose workers may
+ * have sealed their files, or died (out of memory) before removing their own. Published files (`part-…`) are
+ * left alone: they may be those of an earlier load committed under the same id, and commitSealedParts removes
+ * its own. Other seqs of the same load (another machine's shard) and other loads are left alone too.
  */
 export async function removeParts(root: string, loadId: string, seqs: readonly number[]): Promise<void> {
-  const prefixes = seqs.map((seq) => partFileName(loadId, seq, '.'))
+  const prefixes = seqs.map((seq) => `_${partFileName(loadId, seq, '.')}`)
   for (const table of tableNames) {
     const folder = join(root, table)
     let names: string[]
@@ -26,7 +27,7 @@ export async function removeParts(root: string, loadId: string, seqs: readonly n
       throw new SinkError(`${table}: cannot list ${folder}: ${messageOf(cause)}`, { cause })
     }
     for (const name of names) {
-      if (!prefixes.some((prefix) => name.startsWith(prefix) || name.startsWith(`_${prefix}`))) continue
+      if (!prefixes.some((prefix) => name.startsWith(prefix))) continue
       try {
         await unlink(join(folder, name))
       } catch (cause) {

@@ -22,7 +22,7 @@ import {
   type StageProgress,
   tableNames,
 } from '@labelpipe/core'
-import { type CommittedLoad, commitSealedParts, removeParts, type SealedPart } from '@labelpipe/sinks/ndjson'
+import { assertNotCommitted, type CommittedLoad, commitSealedParts, removeParts, type SealedPart } from '@labelpipe/sinks/ndjson'
 import { type ByteRange, rangeableFileBytes, splitIntoRanges } from '@labelpipe/sources'
 import { fileTargets, type LoadConfig, type Shard } from '../args.js'
 import type { CliIo } from '../io.js'
@@ -83,6 +83,9 @@ export async function loadSharded(
     config.to.some((target) => target.kind === 'parquet'),
   )
   const seqs = ranges.map((_, worker) => shard.index - 1 + shard.count * worker)
+  const manifestName = config.shard === undefined ? loadId : shardRunName(loadId, config.shard)
+  // A load id committed before (a shard run again) is refused before any worker starts, not after all of them.
+  for (const target of fileTargets(config.to)) await assertNotCommitted(target.dir, manifestName)
   const sharedErrorCount = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
   const started = performance.now()
   const latest: (PipelineProgress | undefined)[] = ranges.map(() => undefined)
@@ -128,13 +131,19 @@ export async function loadSharded(
   } finally {
     io.signal.removeEventListener('abort', onAbort)
   }
-  const removeAll = async () => {
-    for (const target of fileTargets(config.to)) await removeParts(target.dir, loadId, seqs)
+  const committed: CommittedLoad[] = []
+  // Every step of the undo runs whatever the one before it did (Postgres rollbacks never reject); the run's own
+  // error is what is thrown, and a failed step is reported beside it.
+  const undo = async () => {
+    const failed: unknown[] = []
+    for (const load of committed) await load.discard().catch((error: unknown) => failed.push(error))
+    for (const target of fileTargets(config.to)) await removeParts(target.dir, loadId, seqs).catch((error: unknown) => failed.push(error))
+    await Promise.all(postgresLoads.map((load) => load.rollback()))
+    for (const error of failed)
+      io.stderr.write(`labelpipe: cleaning up after the failure: ${error instanceof Error ? error.message : String(error)}\n`)
   }
-  const rollBackPostgres = () => Promise.all(postgresLoads.map((load) => load.rollback()))
   if (failure !== undefined || results.some((result) => result === undefined)) {
-    await removeAll()
-    await rollBackPostgres()
+    await undo()
     throw failure
   }
   const finished = results as WorkerResult[]
@@ -152,8 +161,6 @@ export async function loadSharded(
     startedAt,
     ...cursorFacts(config, () => latestCursors(finished.map((result) => result.cursors))),
   }
-  const manifestName = config.shard === undefined ? loadId : shardRunName(loadId, config.shard)
-  const committed: CommittedLoad[] = []
   try {
     for (const [index, target] of fileTargets(config.to).entries()) {
       const parts = inTableOrder(finished.flatMap((result) => result.parts[index] ?? []))
@@ -163,9 +170,7 @@ export async function loadSharded(
     for (const load of postgresLoads) await load.commit(facts)
   } catch (error) {
     // A later target failed: the earlier ones are no longer a committed load either.
-    for (const load of committed) await load.file.discard().catch(() => undefined)
-    await removeAll()
-    await rollBackPostgres()
+    await undo()
     throw error
   }
   // Elapsed time up to the commits' end, as a one-thread run reports it (its sinks commit inside the pipeline).
