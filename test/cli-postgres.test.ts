@@ -10,7 +10,7 @@ import { promisify } from 'node:util'
 import { writeV2Export } from '@labelpipe/benchmarks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { repoRoot, runCli, startCli } from './support/cli.js'
-import { readNdjson } from './support/files.js'
+import { listFiles, readNdjson } from './support/files.js'
 import { type PostgresServer, stagingTables, startPostgresServer, tableDigests, withClient } from './support/postgres-server.js'
 
 const run = promisify(execFile)
@@ -196,6 +196,27 @@ describe('labelpipe load --to postgres://', () => {
     expect(next.stdout).toMatch(/filters: kept 60 data rows, dropped 0/)
     expect((await counts('partial', ['data_rows'])).data_rows).toBe(60)
     expect((await state()).rowCount).toBeGreaterThan(0)
+  })
+
+  it('files and Postgres from stdin: Postgres commits last, and when its commit fails the file load is taken back', async () => {
+    const sample = join(repoRoot, 'examples/data/sample-v2.ndjson')
+    expect((await runCli(['load', sample, '--to', server.url, '--pg-schema', 'ordered', '-q'])).code).toBe(0)
+    const tables = ['data_rows', 'labels', 'objects']
+    const before = await tableDigests(server.url, 'ordered', tables)
+    // In either --to order: append of rows already there fails the Postgres commit (a key is taken).
+    for (const [name, targets] of [
+      ['files-first', (out: string) => ['--to', `ndjson:${out}`, '--to', server.url]],
+      ['postgres-first', (out: string) => ['--to', server.url, '--to', `parquet:${out}`]],
+    ] as const) {
+      const out = join(dir, name)
+      const failed = await runCli(['load', '-', ...targets(out), '--pg-schema', 'ordered', '--pg-mode', 'append', '-q'], {
+        stdin: await readFile(sample),
+      })
+      expect([name, failed.code]).toEqual([name, 1])
+      expect(failed.stderr).toContain("mode 'append' never replaces rows")
+      expect([name, await listFiles(out)]).toEqual([name, []])
+      expect(await tableDigests(server.url, 'ordered', tables)).toEqual(before)
+    }
   })
 
   it('examples/load-to-postgres loads the sample, and a re-run leaves the tables identical', async () => {

@@ -45,4 +45,32 @@ describe('FanOutSink', () => {
     expect(errors).toBe(1)
     expect(bad.destroyed).toBe(true)
   })
+
+  it('commits the sinks in order, each after the one before finished; a failed commit leaves the later ones uncommitted', async () => {
+    const order: string[] = []
+    class SlowSink extends RecordingSink {
+      constructor(
+        readonly name: string,
+        failInFinal = false,
+      ) {
+        super(failInFinal)
+      }
+      override _final(callback: (error?: Error) => void) {
+        order.push(`${this.name} starts`)
+        setTimeout(() => {
+          order.push(`${this.name} ends`)
+          super._final(callback)
+        }, 20)
+      }
+    }
+    const [a, b] = [new SlowSink('a'), new SlowSink('b')]
+    await pipeline([1, 2], new FanOutSink([a, b]))
+    expect(order).toEqual(['a starts', 'a ends', 'b starts', 'b ends'])
+
+    order.length = 0
+    const [failing, last] = [new SlowSink('failing', true), new SlowSink('last')]
+    await expect(pipeline([1, 2], new FanOutSink([failing, last]))).rejects.toThrow('commit failed')
+    expect(order).toEqual(['failing starts', 'failing ends'])
+    expect([last.committed, last.destroyed]).toEqual([false, true])
+  })
 })

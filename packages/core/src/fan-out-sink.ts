@@ -3,10 +3,11 @@ import { finished } from 'node:stream/promises'
 
 /**
  * Writes every batch to several sinks, so one read of the export fills Parquet and NDJSON together.
- * Backpressure: the next batch is accepted only when every sink has room. Ending waits until every sink has
- * finished (its data is durable); the first error destroys all of them, so each rolls back what it had not
- * committed. Sinks commit one after another in their own `_final`: a failure in the second after the first
- * committed leaves the first's files, and the error says which sink failed.
+ * Backpressure: the next batch is accepted only when every sink has room. Ending commits the sinks one after
+ * another, in the order given, each once the one before it has finished (its data is durable): put the sink
+ * whose commit cannot be taken back last. The first error destroys every sink not finished yet, so each rolls
+ * back what it had not committed; the sinks that finished before it stay committed (a file sink's `uncommit()`
+ * takes its load back).
  */
 export class FanOutSink extends Writable {
   readonly #sinks: readonly Writable[]
@@ -30,12 +31,13 @@ export class FanOutSink extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    Promise.all(
-      this.#sinks.map((sink) => {
+    const commitInOrder = async () => {
+      for (const sink of this.#sinks) {
         sink.end()
-        return finished(sink)
-      }),
-    ).then(() => callback(), callback)
+        await finished(sink)
+      }
+    }
+    commitInOrder().then(() => callback(), callback)
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

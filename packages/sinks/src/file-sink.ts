@@ -128,6 +128,18 @@ export abstract class FileSink extends Writable {
     return this.writableFinished ? this.#manifest : undefined
   }
 
+  /**
+   * Takes a committed load back, for a caller whose later step failed (a Postgres target that commits after the
+   * files): the manifest goes first, so no reader trusts the load any longer, then its part files. Only after
+   * 'finish', with `commit: 'manifest'`.
+   */
+  async uncommit(): Promise<void> {
+    if (this.manifest === undefined) throw new SinkError(`uncommit: load ${this.#options.loadId} is not committed by this sink`)
+    this.#manifest = undefined
+    await this.#manifestFile?.discard()
+    for (const { file } of this.#tables.values()) await file.discard()
+  }
+
   /** With `commit: 'none'`: the sealed, unpublished part files, which the caller now owns; undefined until 'finish'. */
   get sealedParts(): readonly SealedPart[] | undefined {
     return this.writableFinished ? this.#sealed : undefined

@@ -156,13 +156,26 @@ async function loadDataRows(
     startedAt,
     ...cursorFacts(config, () => filter.cursors()),
   })
-  const progress = await runPipeline({
-    source: reader,
-    transforms: [...upstream, ...transforms],
-    sink: fanOutSink(await createSinks(config, loadId, describeRun)),
-    signal: io.signal,
-    onProgress: context.onProgress,
-  })
+  const sinks = await createSinks(config, loadId, describeRun)
+  let progress: PipelineProgress
+  try {
+    progress = await runPipeline({
+      source: reader,
+      transforms: [...upstream, ...transforms],
+      // Postgres last: a file commit can still be taken back when the database commit fails, not the other way round.
+      sink: fanOutSink([...sinks.files, ...sinks.postgres]),
+      signal: io.signal,
+      onProgress: context.onProgress,
+    })
+  } catch (error) {
+    for (const sink of sinks.files) {
+      if (sink.manifest === undefined) continue
+      await sink.uncommit().catch((cleanup: unknown) => {
+        io.stderr.write(`labelpipe: cleaning up after the failure: ${cleanup instanceof Error ? cleanup.message : String(cleanup)}\n`)
+      })
+    }
+    throw error
+  }
   return {
     progress,
     rowsByTable: flatten.stats.rowsByTable,
