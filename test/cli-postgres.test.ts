@@ -219,6 +219,31 @@ describe('labelpipe load --to postgres://', () => {
     }
   })
 
+  it('a data row on two lines of one run loads as its last line says, unit by unit, in one thread and with --workers 2', async () => {
+    const sample = join(repoRoot, 'examples/data/sample-v2.ndjson')
+    const lines = (await readFile(sample, 'utf8')).split('\n').filter((line) => line !== '')
+    type Line = { metadata_fields: object[]; projects: Record<string, { labels: { id: string }[] }> }
+    // The same data row as line 1, earlier: one more metadata entry, and a label line 1 no longer has.
+    const earlier = JSON.parse(lines[0] as string) as Line
+    earlier.metadata_fields.push({ schema_id: 'stale-schema', schema_name: 'stale', value: 'only in the earlier line' })
+    const labels = (Object.values(earlier.projects)[0] as { labels: { id: string }[] }).labels
+    labels.push({ ...structuredClone(labels[0] as { id: string }), id: 'stale-label' })
+    const repeated = join(dir, 'repeated.ndjson')
+    // First and last line: with --workers 2 they fall in different workers' ranges.
+    await writeFile(repeated, `${[JSON.stringify(earlier), ...lines.slice(1), lines[0]].join('\n')}\n`)
+    const tables = ['data_rows', 'data_row_metadata', 'attachments', 'project_data_rows', 'labels', 'objects', 'classifications']
+    for (const [schema, input, extra] of [
+      ['dup_once', sample, []],
+      ['dup_twice', repeated, []],
+      ['dup_workers', repeated, ['--workers', '2']],
+    ] as const) {
+      expect((await runCli(['load', input, '--to', server.url, '--pg-schema', schema, '-q', ...extra])).code).toBe(0)
+    }
+    const once = await tableDigests(server.url, 'dup_once', tables)
+    expect(await tableDigests(server.url, 'dup_twice', tables)).toEqual(once)
+    expect(await tableDigests(server.url, 'dup_workers', tables)).toEqual(once)
+  })
+
   it('examples/load-to-postgres loads the sample, and a re-run leaves the tables identical', async () => {
     const example = join(repoRoot, 'examples', 'dist', 'load-to-postgres.js')
     const env = { ...process.env, DATABASE_URL: server.url }

@@ -302,8 +302,13 @@ describe('idempotence and modes', () => {
         rowOf('objects', { label_id: label, feature_id: `${label}-f`, data_row_id: dataRow, name: note }),
       ]),
     ]
+    // The rows of one line share its offset (flattenDataRows locates every row at its record): d1 is one line
+    // with two projects, d2 another.
     await loadRows(schema, 'units-1', [
-      located([...unit('p1', 'd1', ['a', 'b'], 'v1'), ...unit('p2', 'd1', ['c'], 'v1'), ...unit('p1', 'd2', ['d'], 'v1')]),
+      [
+        ...located([...unit('p1', 'd1', ['a', 'b'], 'v1'), ...unit('p2', 'd1', ['c'], 'v1')], () => 0),
+        ...located(unit('p1', 'd2', ['d'], 'v1'), () => 100),
+      ],
     ])
     await loadRows(schema, 'units-2', [located(unit('p1', 'd1', ['b'], 'v2'))])
     expect(await one(`SELECT label_id, project_id, data_row_id FROM ${schema}.labels ORDER BY 1`)).toEqual([

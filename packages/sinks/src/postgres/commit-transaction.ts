@@ -6,7 +6,8 @@ import { columnList, lockKey, primaryKeyList, qualified, quoteIdent, schemaLockN
 
 // The one transaction that moves a run from its staging tables into the targets (docs/schema.md principle 3):
 //
-//   BEGIN ─ schema lock ─ beforeMerge hook ─┬─ merge:   units of the run ─▶ DELETE their rows ─┐
+//   BEGIN ─ schema lock ─ beforeMerge hook ─ (merge, replace: a data row's earlier lines unstaged)
+//                                           ┬─ merge:   units of the run ─▶ DELETE their rows ─┐
 //                                           ├─ append:  ───────────────────────────────────────┼─▶ INSERT … SELECT (dedupe on conflict)
 //                                           └─ replace: TRUNCATE the 13 tables ────────────────┘      ─▶ load_runs, load_state ─▶ DROP staging ─ COMMIT
 //
@@ -74,6 +75,7 @@ export async function commitRun(input: CommitInput): Promise<TableCounts> {
     staged: stage,
     query: <R extends QueryResultRow>(what: string, sql: string, values?: unknown[]) => session.query<R>(what, sql, values),
   })
+  if (mode !== 'append') await dropSupersededLines(session, stage)
   // Replace empties every table; merge and append write into the tables as they are.
   const occupied = mode === 'replace' ? new Set<TableName>() : await occupiedTables(session, target)
   if (mode === 'merge') await deleteMergeUnits(run, target, stage, occupied)
@@ -110,6 +112,54 @@ async function occupiedTables(session: PgSession, target: (table: string) => str
   const probes = tableNames.map((table, i) => `SELECT ${i} AS i WHERE EXISTS (SELECT 1 FROM ${target(table)})`)
   const found = await session.query<{ i: number }>('find the target tables holding rows', probes.join(' UNION ALL '))
   return new Set(found.rows.map(({ i }) => tableNames[i] as TableName))
+}
+
+/**
+ * A data row loaded from more than one line of one run (two exports concatenated, or a line repeated) is what
+ * its last line says: schema.md principle 3, a line is the complete state of its data row. Per-key "last wins"
+ * alone would keep a metadata entry, a label or an object that only an earlier line had. So before the move,
+ * the staged rows of earlier lines are dropped, unit by unit: the data row for data-row tables, (project_id,
+ * data_row_id) for the others (a project the later line lacks keeps its earlier line's rows: that unit is in
+ * the run only there). A label table's row takes its unit from its label's row of the same line. Lines are told
+ * apart by `_lp_offset`; a run without repeats costs one aggregate over the data_rows staging table.
+ */
+async function dropSupersededLines(session: PgSession, stage: (table: TableName) => string): Promise<void> {
+  const repeatedLines = `FROM ${stage('data_rows')} GROUP BY data_row_id HAVING count(DISTINCT _lp_offset) > 1`
+  const repeated = await session.query('find data rows staged from more than one line', `SELECT 1 ${repeatedLines} LIMIT 1`)
+  if (repeated.rowCount === 0) return
+  const run = (what: string, sql: string) => session.query(what, sql)
+  await run(
+    'collect the last line of each repeated data row',
+    `CREATE TEMP TABLE lp_last_lines ON COMMIT DROP AS SELECT data_row_id, max(_lp_offset) AS last ${repeatedLines}`,
+  )
+  await run(
+    'collect the last line of each of their merge units',
+    `CREATE TEMP TABLE lp_last_units ON COMMIT DROP AS
+     SELECT u.project_id, u.data_row_id, max(u._lp_offset) AS last
+     FROM (SELECT project_id, data_row_id, _lp_offset FROM ${stage('project_data_rows')}
+           UNION ALL SELECT project_id, data_row_id, _lp_offset FROM ${stage('labels')}) u
+     JOIN lp_last_lines USING (data_row_id) GROUP BY u.project_id, u.data_row_id`,
+  )
+  for (const table of dataRowTables) {
+    await run(
+      `unstage the earlier lines of ${table}`,
+      `DELETE FROM ${stage(table)} s USING lp_last_lines l WHERE s.data_row_id = l.data_row_id AND s._lp_offset < l.last`,
+    )
+  }
+  const earlierInUnit = (row: string) =>
+    `${row}.project_id = u.project_id AND ${row}.data_row_id = u.data_row_id AND ${row}._lp_offset < u.last`
+  for (const table of projectTables) {
+    await run(`unstage the earlier lines of ${table}`, `DELETE FROM ${stage(table)} s USING lp_last_units u WHERE ${earlierInUnit('s')}`)
+  }
+  // The labels rows go last: the other label tables find their units through them.
+  for (const table of labelTables.slice(1)) {
+    await run(
+      `unstage the earlier lines of ${table}`,
+      `DELETE FROM ${stage(table)} s USING ${stage('labels')} l, lp_last_units u
+       WHERE s.label_id = l.label_id AND s._lp_offset = l._lp_offset AND ${earlierInUnit('l')}`,
+    )
+  }
+  await run('unstage the earlier lines of labels', `DELETE FROM ${stage('labels')} l USING lp_last_units u WHERE ${earlierInUnit('l')}`)
 }
 
 /**
