@@ -253,6 +253,11 @@ describe('values', () => {
     ['a NUL in text', rowOf('data_rows', { data_row_id: 'bad', external_id: 'a\u0000b' }), 'data_rows.external_id: NUL character'],
     ['\\u0000 in JSON text', rowOf('data_rows', { data_row_id: 'bad', media_attributes: '{"a":"x\\u0000"}' }), 'escape \\u0000'],
     ['an unpaired surrogate escape', rowOf('data_rows', { data_row_id: 'bad', media_attributes: '"\\ud800x"' }), 'unpaired UTF-16'],
+    [
+      'a lone surrogate in text',
+      rowOf('data_rows', { data_row_id: 'bad', external_id: 'x\udc00' }),
+      'a lone UTF-16 surrogate at character 1',
+    ],
     ['a timestamp before 4714 BC', rowOf('labels', { label_id: 'bad', data_row_id: 'd', created_at: -8.64e15 }), 'before 4714-11-24 BC'],
   ])('%s fails the run with a SinkError naming row and column; nothing is sent, the tables are unchanged', async (_name, bad, message) => {
     const schema = 'rejects'

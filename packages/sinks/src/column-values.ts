@@ -11,7 +11,11 @@ import { describe } from './options.js'
 const maxTimestampMs = 8.64e15
 
 const isValue: { readonly [T in ColumnType]: (value: unknown) => boolean } = {
-  text: (value) => typeof value === 'string',
+  // A lone UTF-16 surrogate (an export's `\ud800` escape without its pair) is no Unicode text: UTF-8 writers would
+  // turn it into U+FFFD (Postgres COPY, Parquet) while JSON.stringify keeps the escape (NDJSON), so the formats
+  // would disagree. isWellFormed is O(1) for one-byte strings (V8 String::IsWellFormedUnicode), most values here.
+  // JSON text needs no check: JSON.stringify writes a lone surrogate as an ASCII escape.
+  text: (value) => typeof value === 'string' && value.isWellFormed(),
   json: (value) => typeof value === 'string',
   int: (value) => typeof value === 'number' && (value | 0) === value,
   bigint: (value) => Number.isSafeInteger(value),
@@ -54,9 +58,26 @@ export function columnValue(row: Readonly<Record<string, unknown>>, column: Chec
 
 function wrongValue(table: TableName, column: CheckedColumn, value: unknown, at: Position): SinkError {
   const want = column.notNull ? expected[column.type] : `${expected[column.type]} or null`
-  const got = value === undefined ? 'no such key in the row' : describe(value)
+  const got =
+    value === undefined
+      ? 'no such key in the row'
+      : typeof value === 'string' && !value.isWellFormed()
+        ? `a string with a lone UTF-16 surrogate at character ${loneSurrogateAt(value)} (a \\ud800-\\udfff escape without its pair in the export): it is not Unicode text, and no format stores it as such`
+        : describe(value)
   return new SinkError(`expected ${want} (${column.type}${column.notNull ? ' NOT NULL' : ''}), got ${got}`, {
     at,
     path: [table, column.name],
   })
+}
+
+/** The index of the first UTF-16 surrogate in `text` that is not half of a pair. */
+function loneSurrogateAt(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0xd800 || code > 0xdfff) continue
+    const next = text.charCodeAt(i + 1)
+    if (code <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) i++
+    else return i
+  }
+  return -1
 }
