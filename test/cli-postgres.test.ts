@@ -244,6 +244,77 @@ describe('labelpipe load --to postgres://', () => {
     expect(await tableDigests(server.url, 'dup_workers', tables)).toEqual(once)
   })
 
+  it('--max-errors: bad lines go to the dead_letters table in the commit, with or without a file, none of a run that fails', async () => {
+    const lines = (await readFile(join(repoRoot, 'examples/data/sample-v2.ndjson'), 'utf8')).split('\n').filter((line) => line !== '')
+    const bad = ['{"data_row":{}}', 'not json \u0000 at all']
+    const input = join(dir, 'with-bad-lines.ndjson')
+    const text = `${[lines[0], bad[0], ...lines.slice(1, 40), bad[1], ...lines.slice(40)].join('\n')}\n`
+    await writeFile(input, text)
+    const byteOf = (line: number) =>
+      Buffer.byteLength(
+        text
+          .split('\n')
+          .slice(0, line - 1)
+          .join('\n'),
+      ) + (line > 1 ? 1 : 0)
+    const letters = (schema: string) =>
+      withClient(
+        server.url,
+        async (client) =>
+          (await client.query(`SELECT load_id, source, line, byte_offset, error, payload FROM ${schema}.dead_letters ORDER BY line`)).rows,
+      )
+    // Postgres alone: no file is needed, the table has them.
+    const alone = await runCli(['load', input, '--to', server.url, '--pg-schema', 'letters', '--max-errors', '5', '--load-id', 'dl-1'])
+    expect(alone.code).toBe(0)
+    expect(alone.stdout).toContain('2 bad lines dead-lettered to letters.dead_letters')
+    const rows = await letters('letters')
+    expect(rows.map((row) => [row.load_id, row.source, Number(row.line), Number(row.byte_offset)])).toEqual([
+      ['dl-1', input, 2, byteOf(2)],
+      ['dl-1', input, 42, byteOf(42)],
+    ])
+    expect(rows[0]?.error).toMatch(/^LP_EXPORT_FORMAT: /)
+    // A NUL cannot be stored in text: U+FFFD in its place.
+    expect(rows.map((row) => row.payload)).toEqual([bad[0], 'not json \ufffd at all'])
+    // With two workers and a folder too: the file and the table hold the same letters.
+    const out = join(dir, 'letters-out')
+    const both = await runCli([
+      'load',
+      input,
+      '--to',
+      `ndjson:${out}`,
+      '--to',
+      server.url,
+      '--pg-schema',
+      'letters',
+      '--max-errors',
+      '5',
+      '--workers',
+      '2',
+      '--load-id',
+      'dl-2',
+    ])
+    expect(both.code).toBe(0)
+    const file = (await readNdjson(join(out, '_dead_letters', 'dl-2.ndjson'))) as { line: number }[]
+    expect(file.map((letter) => letter.line)).toEqual([2, 42])
+    expect((await letters('letters')).filter((row) => row.load_id === 'dl-2').map((row) => Number(row.line))).toEqual([2, 42])
+    // From stdin the sink of the in-thread path commits them.
+    const piped = await runCli(
+      ['load', '-', '--to', server.url, '--pg-schema', 'letters', '--max-errors', '5', '--load-id', 'dl-4', '-q'],
+      {
+        stdin: text,
+      },
+    )
+    expect(piped.code).toBe(0)
+    expect((await letters('letters')).filter((row) => row.load_id === 'dl-4').map((row) => [row.source, Number(row.line)])).toEqual([
+      ['-', 2],
+      ['-', 42],
+    ])
+    // Past --max-errors the run fails: its letters are not in the table (the file keeps them).
+    const failed = await runCli(['load', input, '--to', server.url, '--pg-schema', 'letters', '--max-errors', '1', '--load-id', 'dl-3'])
+    expect(failed.code).toBe(1)
+    expect((await letters('letters')).filter((row) => row.load_id === 'dl-3')).toEqual([])
+  })
+
   it('examples/load-to-postgres loads the sample, and a re-run leaves the tables identical', async () => {
     const example = join(repoRoot, 'examples', 'dist', 'load-to-postgres.js')
     const env = { ...process.env, DATABASE_URL: server.url }

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type DeadLetter, SinkError } from '@labelpipe/core'
-import { deadLetterFile } from '@labelpipe/sinks/ndjson'
+import { deadLetterFile, readDeadLetters } from '@labelpipe/sinks/ndjson'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 let root: string
@@ -92,5 +92,29 @@ describe('deadLetterFile', () => {
     await letters.close()
     await expect(letters.write(letter(2))).rejects.toThrow(/is closed/)
     await letters.close()
+  })
+})
+
+describe('readDeadLetters', () => {
+  const all = async (path: string) => {
+    const letters: DeadLetter[] = []
+    for await (const read of readDeadLetters(path)) letters.push(read)
+    return letters
+  }
+
+  it('reads back, in order, what deadLetterFile wrote; no file is no letter', async () => {
+    const path = join(root, 'dead.ndjson')
+    expect(await all(path)).toEqual([])
+    const written = [letter(1, 'tab\tnew\nline'), letter(2, 'emoji 🎉 RTL שלום'), letter(3, 'a NUL \u0000 too')]
+    const file = deadLetterFile(path)
+    for (const one of written) await file.write(one)
+    await file.close()
+    expect(await all(path)).toEqual(written)
+  })
+
+  it('names the file and line of a line that is not a dead letter', async () => {
+    const path = join(root, 'dead.ndjson')
+    await writeFile(path, `${JSON.stringify(letter(1))}\n{"file":"x","line":"two"}\n`)
+    await expect(all(path)).rejects.toThrow(`dead letters: ${path} line 2 is not a dead letter`)
   })
 })

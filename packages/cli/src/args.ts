@@ -236,10 +236,6 @@ export const configSchema = z.discriminatedUnion('command', [
     .refine((config) => !config.include.some((group) => config.exclude.includes(group)), {
       path: ['include'],
       message: 'names a group --exclude also names',
-    })
-    .refine((config) => config.maxErrors === 0 || config.deadLetters !== undefined || fileTargets(config.to).length > 0, {
-      path: ['deadLetters'],
-      message: 'needed with --max-errors when no --to is a folder (the default file goes in the first folder)',
     }),
   z
     .object({
@@ -489,7 +485,8 @@ Options:
   --tables <table,...>        write only these tables (default all of docs/schema.md's); parquet: and ndjson:
                               targets only; not with --incremental (the run records no cursor)
   --max-errors <n>            dead-letter up to n bad lines instead of failing (default 0)
-  --dead-letters <file>       where bad lines go (default <first dir>/_dead_letters/<load_id>.ndjson)
+  --dead-letters <file>       where bad lines go (default <first dir>/_dead_letters/<load_id>.ndjson;
+                              a postgres:// target also records them in its dead_letters table)
   --max-line-length <bytes>   longest line accepted (default: no limit; lines over 8 MiB are streamed)
   --load-id <id>              the run's id (default: UTC time + random)
   --workers <n>|auto          worker threads, each loading an equal byte range of the file (default 1);

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream'
-import type { RunFacts } from '@labelpipe/core'
+import type { DeadLetter, RunFacts } from '@labelpipe/core'
 import { type NdjsonSink, ndjsonSink } from '@labelpipe/sinks/ndjson'
 import { type ParquetSink, parquetSink } from '@labelpipe/sinks/parquet'
 import type { FileTarget, LoadConfig } from '../args.js'
@@ -24,7 +24,12 @@ export interface LoadSinks {
  * The sinks of every `--to` target, in the single-threaded load. The Postgres sink is imported only when a target
  * needs it: pg and its dependencies add ~30 MB to every isolate that loads them (measured: 39 -> 68 MB RSS).
  */
-export async function createSinks(config: LoadConfig, loadId: string, describeRun: () => RunFacts): Promise<LoadSinks> {
+export async function createSinks(
+  config: LoadConfig,
+  loadId: string,
+  describeRun: () => RunFacts,
+  deadLetters: (() => AsyncIterable<DeadLetter>) | undefined,
+): Promise<LoadSinks> {
   const files = config.to.flatMap((target) => (target.kind === 'postgres' ? [] : [createFileSink(target, config, loadId, describeRun)]))
   const urls = config.to.flatMap((target) => (target.kind === 'postgres' ? [target.connectionString] : []))
   if (urls.length === 0) return { files, postgres: [] }
@@ -34,6 +39,7 @@ export async function createSinks(config: LoadConfig, loadId: string, describeRu
       connectionString,
       loadId,
       describeRun,
+      ...(deadLetters === undefined ? {} : { deadLetters }),
       mode: config.pgMode,
       ...(config.pgSchema === undefined ? {} : { schema: config.pgSchema }),
     }),

@@ -11,7 +11,6 @@ import {
   runPipeline,
   type TableName,
 } from '@labelpipe/core'
-import { type DeadLetterFile, deadLetterFile } from '@labelpipe/sinks/ndjson'
 import { readV2Export } from '@labelpipe/sources'
 import type { HttpFramesStats } from '@labelpipe/sources/http'
 import type { FilterStats, V1ConvertStats } from '@labelpipe/transforms'
@@ -22,6 +21,7 @@ import { ProgressReporter, StoppedRun } from '../progress.js'
 import { readCursors } from './cursors.js'
 import { cursorFacts, dataRowStages, formatFilterStats } from './data-row-stages.js'
 import { openExport, readableOnce } from './export-format.js'
+import { type LoadDeadLetters, loadDeadLetters } from './load-dead-letters.js'
 import { createSinks } from './load-sinks.js'
 import { loadableInWorker, loadSharded, shardRunName } from './sharded-load.js'
 import { formatHttpFrames, formatV1Warnings, v1DataRows, v1Io } from './v1-data-rows.js'
@@ -59,12 +59,17 @@ export interface LoadRun {
 export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummary> {
   const loadId = config.loadId ?? newLoadId()
   const startedAt = new Date()
-  // With only postgres targets, --dead-letters is required when --max-errors is set (args.ts).
-  const firstDir = fileTargets(config.to)[0]?.dir ?? '.'
+  // The default file goes in the first folder; with only postgres targets the letters go to dead_letters alone.
+  const firstDir = fileTargets(config.to)[0]?.dir
   const deadLetterName = config.shard === undefined ? loadId : shardRunName(loadId, config.shard)
-  const deadLetterPath =
-    config.maxErrors > 0 ? (config.deadLetters ?? join(firstDir, '_dead_letters', `${deadLetterName}.ndjson`)) : undefined
-  const deadLetters = deadLetterPath === undefined ? undefined : deadLetterFile(deadLetterPath)
+  const defaultPath = firstDir === undefined ? undefined : join(firstDir, '_dead_letters', `${deadLetterName}.ndjson`)
+  const deadLetters =
+    config.maxErrors > 0
+      ? await loadDeadLetters(
+          config.deadLetters ?? defaultPath,
+          config.to.some((target) => target.kind === 'postgres'),
+        )
+      : undefined
   const reporter = new ProgressReporter(io.stderr, config.quiet)
   const onProgress = (progress: PipelineProgress) => reporter.update(progress)
   try {
@@ -93,7 +98,7 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
         ? await loadSharded(config, io, context, 'one-thread')
         : await loadInOneThread(opened.input, config, io, context)
     } else run = await loadSharded(config, io, context)
-    return { loadId, inputFormat, ...run, deadLetterFile: run.deadLetters > 0 ? deadLetterPath : undefined }
+    return { loadId, inputFormat, ...run, deadLetterFile: run.deadLetters > 0 ? deadLetters?.path : undefined }
   } catch (error) {
     throw io.signal.aborted ? new StoppedRun(reporter.howFar(), error) : error
   } finally {
@@ -108,7 +113,7 @@ export interface LoadContext {
   readonly cursors: Readonly<Record<string, string>> | undefined
   readonly loadId: string
   readonly startedAt: Date
-  readonly deadLetters: DeadLetterFile | undefined
+  readonly deadLetters: LoadDeadLetters | undefined
   readonly onProgress: (progress: PipelineProgress) => void
 }
 
@@ -156,7 +161,7 @@ async function loadDataRows(
     startedAt,
     ...cursorFacts(config, () => filter.cursors()),
   })
-  const sinks = await createSinks(config, loadId, describeRun)
+  const sinks = await createSinks(config, loadId, describeRun, context.deadLetters?.forPostgres)
   let progress: PipelineProgress
   try {
     progress = await runPipeline({
@@ -202,6 +207,12 @@ export function formatLoadSummary(summary: LoadSummary, config: LoadConfig): str
   ]
   lines.push(...formatFilterStats(summary.filterStats))
   if (summary.v1Stats !== undefined) lines.push(...formatV1Warnings(summary.v1Stats), ...formatHttpFrames(summary.httpFrames))
-  if (summary.deadLetters > 0) lines.push(`${formatCount(summary.deadLetters)} bad lines dead-lettered to ${summary.deadLetterFile}`)
+  if (summary.deadLetters > 0) {
+    const places = [
+      ...(summary.deadLetterFile === undefined ? [] : [summary.deadLetterFile]),
+      ...(config.to.some((target) => target.kind === 'postgres') ? [`${config.pgSchema ?? 'labelbox'}.dead_letters`] : []),
+    ]
+    lines.push(`${formatCount(summary.deadLetters)} bad lines dead-lettered to ${places.join(' and ')}`)
+  }
   return `${lines.join('\n')}\n`
 }

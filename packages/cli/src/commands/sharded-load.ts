@@ -167,7 +167,10 @@ export async function loadSharded(
       committed.push(await commitSealedParts(target.dir, parts, { loadId, format: target.kind, startedAt, facts }, manifestName))
     }
     // Postgres last: a file commit can still be undone when a database commit fails, not the other way round.
-    for (const load of postgresLoads) await load.commit(facts)
+    for (const load of postgresLoads) {
+      const letters = deadLetters?.forPostgres?.()
+      await load.commit(facts, letters === undefined ? {} : { deadLetters: letters })
+    }
   } catch (error) {
     // A later target failed: the earlier ones are no longer a committed load either.
     await undo()

@@ -1,7 +1,8 @@
 import { once } from 'node:events'
 import type { WriteStream } from 'node:fs'
-import { mkdir, open } from 'node:fs/promises'
+import { type FileHandle, mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { createInterface } from 'node:readline'
 import { finished } from 'node:stream/promises'
 import { type DeadLetter, type DeadLetterSink, isLabelpipeError, SinkError } from '@labelpipe/core'
 import { messageOf } from '../part-file.js'
@@ -108,4 +109,47 @@ export function deadLetterFile(path: string): DeadLetterFile {
       return count
     },
   }
+}
+
+/**
+ * The letters of a file written by `deadLetterFile`, in order, read line by line (a Postgres run's dead letters
+ * go into its `dead_letters` table from such a file: postgresSink's `deadLetters`). No file: none. A line that is
+ * not a dead letter throws SinkError naming the file and line.
+ */
+export async function* readDeadLetters(path: string): AsyncGenerator<DeadLetter> {
+  let handle: FileHandle
+  try {
+    handle = await open(path, 'r')
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw new SinkError(`dead letters: cannot read ${path}: ${messageOf(cause)}`, { cause })
+  }
+  const lines = createInterface({ input: handle.createReadStream(), crlfDelay: Number.POSITIVE_INFINITY })
+  let line = 0
+  try {
+    for await (const text of lines) {
+      line++
+      const letter = parseLetter(text)
+      if (letter === undefined) throw new SinkError(`dead letters: ${path} line ${line} is not a dead letter`)
+      yield letter
+    }
+  } finally {
+    lines.close()
+    await handle.close().catch(() => undefined)
+  }
+}
+
+function parseLetter(text: string): DeadLetter | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  const letter = value as Partial<Record<keyof DeadLetter, unknown>> | null
+  if (typeof letter !== 'object' || letter === null) return undefined
+  const { file, line, byteOffset, code, reason, raw } = letter
+  if (typeof file !== 'string' || typeof code !== 'string' || typeof reason !== 'string' || typeof raw !== 'string') return undefined
+  if (!Number.isSafeInteger(line) || !Number.isSafeInteger(byteOffset)) return undefined
+  return { file, line: line as number, byteOffset: byteOffset as number, code, reason, raw }
 }

@@ -3,7 +3,7 @@ export type { CommittedLoad, LoadManifest, ManifestFile, SealedPart } from '../m
 export { assertNotCommitted, commitSealedParts } from '../manifest.js'
 export { removeParts } from '../part-file.js'
 export type { DeadLetterFile } from './dead-letter-file.js'
-export { deadLetterFile } from './dead-letter-file.js'
+export { deadLetterFile, readDeadLetters } from './dead-letter-file.js'
 export type { NdjsonSink, NdjsonSinkOptions } from './ndjson-sink.js'
 export { ndjsonSink } from './ndjson-sink.js'
 export type { V2ExportSink, V2ExportSinkOptions } from './v2-export-sink.js'

@@ -1,4 +1,4 @@
-import { type RunFacts, type TableName, tableNames } from '@labelpipe/core'
+import { type DeadLetter, type RunFacts, type TableName, tableNames } from '@labelpipe/core'
 import type { QueryResult, QueryResultRow } from 'pg'
 import { type PgSession, PostgresSinkError } from './pg-session.js'
 import type { PostgresMode } from './postgres-options.js'
@@ -37,6 +37,7 @@ export interface CommitInput {
   readonly pipeline: string
   readonly facts: RunFacts | undefined
   readonly beforeMerge?: ((transaction: PostgresCommitTransaction) => Promise<void>) | undefined
+  readonly deadLetters?: AsyncIterable<DeadLetter> | undefined
 }
 
 /**
@@ -87,6 +88,7 @@ export async function commitRun(input: CommitInput): Promise<TableCounts> {
     counts[table] = unindexed ?? (await insertRows(session, mode, table, statements))
   }
   await recordRun(input, counts, target, stage)
+  if (input.deadLetters !== undefined) await insertDeadLetters(session, target('dead_letters'), loadId, input.deadLetters)
   await run('drop the staging tables', `DROP TABLE ${tableNames.map(stage).join(', ')}`)
   try {
     await session.client.query('COMMIT')
@@ -401,4 +403,38 @@ async function recordRun(input: CommitInput, counts: TableCounts, target: (table
        DO UPDATE SET cursor_value = GREATEST(s.cursor_value, EXCLUDED.cursor_value), updated_at = EXCLUDED.updated_at`,
     [pipeline],
   )
+}
+
+/** Dead letters per INSERT: a few round trips for a run's worth, each statement well under a megabyte of parameters. */
+const deadLettersPerInsert = 500
+
+/**
+ * The run's dead letters into `dead_letters` (load_id, source: the file, line, byte_offset, error: code and
+ * reason, payload: the record's text), in the commit transaction. Text cannot hold NUL, and a dead letter is
+ * kept for reading, not for loading: a NUL becomes U+FFFD.
+ */
+async function insertDeadLetters(session: PgSession, table: string, loadId: string, letters: AsyncIterable<DeadLetter>): Promise<void> {
+  const text = (value: string) => (value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value)
+  let batch: DeadLetter[] = []
+  const insert = async () => {
+    await session.query(
+      `record ${batch.length} dead letters`,
+      `INSERT INTO ${table} (load_id, source, line, byte_offset, error, payload)
+       SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[])`,
+      [
+        loadId,
+        batch.map((letter) => text(letter.file)),
+        batch.map((letter) => letter.line),
+        batch.map((letter) => letter.byteOffset),
+        batch.map((letter) => text(`${letter.code}: ${letter.reason}`)),
+        batch.map((letter) => text(letter.raw)),
+      ],
+    )
+    batch = []
+  }
+  for await (const letter of letters) {
+    batch.push(letter)
+    if (batch.length === deadLettersPerInsert) await insert()
+  }
+  if (batch.length > 0) await insert()
 }

@@ -1,4 +1,4 @@
-import { type RunFacts, tableNames } from '@labelpipe/core'
+import { type DeadLetter, type RunFacts, tableNames } from '@labelpipe/core'
 import { labelpipeVersion } from '../labelpipe-version.js'
 import { parseOptions } from '../options.js'
 import { commitRun, type PostgresCommitTransaction, type TableCounts } from './commit-transaction.js'
@@ -42,6 +42,8 @@ export interface PostgresCommitOptions {
    * run back. Default: none.
    */
   readonly beforeMerge?: (transaction: PostgresCommitTransaction) => Promise<void>
+  /** The run's dead letters, inserted into `dead_letters` in the commit transaction. Default: none. */
+  readonly deadLetters?: AsyncIterable<DeadLetter>
 }
 
 /**
@@ -173,7 +175,16 @@ class CoordinatedLoad implements PostgresLoad {
     const { schema, loadId, mode, pipeline } = this.#options
     let rows: TableCounts
     try {
-      rows = await commitRun({ session: this.#session, schema, loadId, mode, pipeline, facts, beforeMerge: options.beforeMerge })
+      rows = await commitRun({
+        session: this.#session,
+        schema,
+        loadId,
+        mode,
+        pipeline,
+        facts,
+        beforeMerge: options.beforeMerge,
+        deadLetters: options.deadLetters,
+      })
     } catch (error) {
       await this.#rollBack()
       throw this.#session.fail('commit', error)

@@ -1,4 +1,4 @@
-import type { RunFacts } from '@labelpipe/core'
+import type { DeadLetter, RunFacts } from '@labelpipe/core'
 import type { Pool } from 'pg'
 import { z } from 'zod'
 import { integerOption, loadIdOption, oneOf, optionalFunction, optionsSchema, type SameShape } from '../options.js'
@@ -49,6 +49,12 @@ export interface PostgresSinkOptions extends PostgresLoadOptions {
    * are final). Default: none; `source`, `input`, `input_bytes` and `dead_letters` stay null.
    */
   readonly describeRun?: () => RunFacts
+  /**
+   * The run's dead letters, called once, in `_final`, inside the commit transaction: each goes into the
+   * `dead_letters` table (docs/schema.md, Bookkeeping), committed with the run or not at all. Read as they come,
+   * so a file of them (readDeadLetters) streams. Default: none.
+   */
+  readonly deadLetters?: () => AsyncIterable<DeadLetter>
   /** Batches buffered before `write()` returns false. Default 4, as the file sinks. */
   readonly highWaterMark?: number
 }
@@ -127,6 +133,7 @@ export const postgresLoadOptions = optionsSchema(loadShape).superRefine(exactlyO
 export const postgresSinkOptions = optionsSchema({
   ...loadShape,
   describeRun: optionalFunction<() => RunFacts>(),
+  deadLetters: optionalFunction<() => AsyncIterable<DeadLetter>>(),
   highWaterMark: integerOption(4, 1, 1_000_000),
 }).superRefine(exactlyOneConnection)
 

@@ -87,6 +87,7 @@ export class PostgresSink extends Writable {
     }
     const load = this.#load
     if (load === undefined) throw new SinkError('the run was not prepared')
-    this.#result = await load.commit(facts)
+    const deadLetters = this.#options.deadLetters?.()
+    this.#result = await load.commit(facts, deadLetters === undefined ? {} : { deadLetters })
   }
 }
