@@ -127,5 +127,12 @@ describe('labelpipe load with export filters and params', () => {
     const whole = await cursorsOf('whole', [])
     expect(await cursorsOf('project', ['--filter', `project_ids=${project}`])).toEqual({ [project]: whole?.[project] })
     expect(await cursorsOf('interpolated', ['--exclude', 'interpolated_frames'])).toEqual(whole)
+    // A dead-lettered line's data row is not loaded, and its activity is unknown: no cursor either.
+    const withBadLine = join(dir, 'with-bad-line.ndjson')
+    await writeFile(withBadLine, `${await readFile(sample, 'utf8')}{"data_row":{}}\n`)
+    const out = join(dir, 'cursors-bad-line')
+    const result = await runCli(['load', withBadLine, '--to', `ndjson:${out}`, '--load-id', 'bad-line', '--max-errors', '1', '-q'])
+    expect(result.code).toBe(0)
+    expect(JSON.parse(await readFile(join(out, '_manifests', 'bad-line.json'), 'utf8')).cursors).toBeNull()
   })
 })

@@ -97,6 +97,12 @@ describe('parseCommandLine', () => {
       '--pg-schema: is for a postgres:// target, and no --to names one',
     )
     expect(usage(['load', 'e', '--to', 'postgres://db/wh', '--pg-schema', 'wh', '--pg-mode', 'append'])).toBe('run')
+    const leavesOut =
+      '--incremental: cannot go with --exclude or a --filter other than project_ids: a run that leaves data rows or fields out records no cursor to continue from'
+    expect(usage(['load', 'e', '--to', 'ndjson:o', '--incremental', '--filter', 'workflow_status=Done'])).toBe(leavesOut)
+    expect(usage(['load', 'e', '--to', 'ndjson:o', '--incremental', '--exclude', 'attachments'])).toBe(leavesOut)
+    expect(usage(['load', 'e', '--to', 'ndjson:o', '--incremental', '--filter', 'project_ids=p1'])).toBe('run')
+    expect(usage(['load', 'e', '--to', 'ndjson:o', '--incremental', '--exclude', 'interpolated_frames'])).toBe('run')
   })
 
   it('never echoes a --to value past its kind: a mistyped connection string holds a password', () => {

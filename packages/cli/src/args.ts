@@ -35,6 +35,19 @@ const webhookTargetSchema = z
     return z.NEVER
   })
 
+/** True when a load writes only part of what it reads: --tables, an --exclude'd export param, any --filter but project_ids. */
+export function leavesInputOut(config: {
+  readonly tables?: readonly string[] | undefined
+  readonly exclude: readonly string[]
+  readonly filters: object
+}): boolean {
+  return (
+    config.tables !== undefined ||
+    config.exclude.some((group) => group !== 'interpolated_frames') ||
+    Object.keys(config.filters).some((filter) => filter !== 'projectIds')
+  )
+}
+
 /** The targets that write files. */
 export function fileTargets(targets: readonly Target[]): FileTarget[] {
   return targets.filter((target): target is FileTarget => target.kind !== 'postgres')
@@ -223,10 +236,15 @@ export const configSchema = z.discriminatedUnion('command', [
       path: ['tables'],
       message: 'is for parquet: and ndjson: targets; a postgres:// run replaces whole merge units, which span every table',
     })
-    // A --tables run records no cursor (recordedCursors): it could never advance one.
+    // A run that leaves part of its input out records no cursor (cursorFacts): it could never advance one.
     .refine((config) => config.tables === undefined || !config.incremental, {
       path: ['tables'],
       message: 'cannot go with --incremental: a run that leaves tables out records no cursor to continue from',
+    })
+    .refine((config) => !config.incremental || !leavesInputOut(config), {
+      path: ['incremental'],
+      message:
+        'cannot go with --exclude or a --filter other than project_ids: a run that leaves data rows or fields out records no cursor to continue from',
     })
     .refine((config) => !(config.skipFrames && config.framesDir !== undefined), framesChoice)
     .refine((config) => !config.exclude.includes('interpolated_frames') || !config.interpolate, {

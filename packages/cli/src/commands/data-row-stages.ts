@@ -8,7 +8,7 @@ import {
   type TableRow,
 } from '@labelpipe/core'
 import { type DataRowFilter, type DataRowFlattener, type FilterStats, filterDataRows, flattenDataRows } from '@labelpipe/transforms'
-import type { LoadConfig } from '../args.js'
+import { type LoadConfig, leavesInputOut } from '../args.js'
 import { formatCount } from '../format.js'
 
 /** The stages every load runs on v2 data rows: filterDataRows (--filter, --exclude, --incremental), then flattenDataRows. */
@@ -62,18 +62,16 @@ function onlyTables<In>(flatten: RecordStage<In, TableRow>, tables: readonly Tab
  * The cursor facts of a run (RunFacts): the cursors it reached, or none recorded when it left out part of its
  * input. A cursor is, per project, the latest activity the run kept, so a later --incremental run would skip for
  * good what this run left out: the tables of --tables, the fields of an --exclude'd export param, the data rows
- * (or their projects) of every --filter but project_ids. project_ids keeps whole projects, and the projects it
- * leaves out get no cursor. Postgres computes its cursors from the staged rows: `recordsCursors: false` stops it.
+ * (or their projects) of every --filter but project_ids, and the lines it dead-lettered (their data rows are not
+ * loaded, and their activity is unknown). project_ids keeps whole projects, and the projects it leaves out get no
+ * cursor. Postgres computes its cursors from the staged rows: `recordsCursors: false` stops it.
  */
 export function cursorFacts(
   config: Pick<LoadConfig, 'tables' | 'filters' | 'exclude'>,
+  deadLetters: number,
   reached: () => Readonly<Record<string, string>>,
 ): Pick<RunFacts, 'cursors' | 'recordsCursors'> {
-  const partial =
-    config.tables !== undefined ||
-    config.exclude.some((group) => group !== 'interpolated_frames') ||
-    Object.keys(config.filters).some((filter) => filter !== 'projectIds')
-  return partial ? { recordsCursors: false } : { cursors: reached() }
+  return leavesInputOut(config) || deadLetters > 0 ? { recordsCursors: false } : { cursors: reached() }
 }
 
 /** The summary line of the filters: data rows kept and dropped, by the filter that dropped them. */

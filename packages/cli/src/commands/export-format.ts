@@ -13,11 +13,11 @@ export interface OpenedExport {
 
 /**
  * True when `path` names something that can be read once only: a FIFO, `<(zcat export.gz)`, a device such as
- * /dev/stdin. False for a regular file, and for a path that does not exist (the reader reports it).
+ * /dev/stdin. False for a regular file, and for a directory or a path that does not exist (the reader reports it).
  */
 export async function readableOnce(path: string): Promise<boolean> {
   const stats = await stat(path).catch(() => undefined)
-  return stats !== undefined && !stats.isFile()
+  return stats !== undefined && !stats.isFile() && !stats.isDirectory()
 }
 
 /**

@@ -1,7 +1,7 @@
-import type { Writable } from 'node:stream'
 import type { DeadLetter, RunFacts } from '@labelpipe/core'
 import { type NdjsonSink, ndjsonSink } from '@labelpipe/sinks/ndjson'
 import { type ParquetSink, parquetSink } from '@labelpipe/sinks/parquet'
+import type { PostgresSink } from '@labelpipe/sinks/postgres'
 import type { FileTarget, LoadConfig } from '../args.js'
 
 /** How a sink of a sharded load differs from the single-threaded one's (worker-memory.ts). */
@@ -17,7 +17,7 @@ export interface ShardSinkOptions {
 /** The sinks of a single-threaded load: `files` commit first, then `postgres` (fanOutSink commits in order). */
 export interface LoadSinks {
   readonly files: readonly (ParquetSink | NdjsonSink)[]
-  readonly postgres: readonly Writable[]
+  readonly postgres: readonly PostgresSink[]
 }
 
 /**

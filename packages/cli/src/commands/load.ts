@@ -20,7 +20,7 @@ import type { CliIo } from '../io.js'
 import { ProgressReporter, StoppedRun } from '../progress.js'
 import { readCursors } from './cursors.js'
 import { cursorFacts, dataRowStages, formatFilterStats } from './data-row-stages.js'
-import { openExport, readableOnce } from './export-format.js'
+import { type OpenedExport, openExport, readableOnce } from './export-format.js'
 import { type LoadDeadLetters, loadDeadLetters } from './load-dead-letters.js'
 import { createSinks } from './load-sinks.js'
 import { loadableInWorker, loadSharded, shardRunName } from './sharded-load.js'
@@ -72,6 +72,7 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
       : undefined
   const reporter = new ProgressReporter(io.stderr, config.quiet)
   const onProgress = (progress: PipelineProgress) => reporter.update(progress)
+  let opened: OpenedExport | undefined
   try {
     if ((config.workers !== 1 || config.shard !== undefined) && config.input !== '-' && (await readableOnce(config.input))) {
       throw new InvalidOptionError(
@@ -79,7 +80,7 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
         `splits a regular file by byte ranges; ${config.input} can be read once only (a pipe or a device): give the file`,
       )
     }
-    const opened = config.input === '-' ? { input: io.stdin, format: 'v2' as const } : await openExport(config.input)
+    opened = config.input === '-' ? { input: io.stdin, format: 'v2' as const } : await openExport(config.input)
     const inputFormat = opened.format ?? 'v2'
     if (inputFormat === 'v1') reporter.units = { records: 'labels', rows: 'table rows' }
     const cursors = config.incremental ? await readCursors(config.to, config.pgSchema) : undefined
@@ -104,6 +105,9 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
   } finally {
     reporter.clear()
     await deadLetters?.close()
+    // A FIFO opened for the format check and never read (a failure before the pipeline): a pending read on it
+    // would keep the process alive.
+    if (opened !== undefined && typeof opened.input !== 'string' && opened.input !== io.stdin) opened.input.destroy()
   }
 }
 
@@ -159,7 +163,7 @@ async function loadDataRows(
     inputBytes: reader.progress().bytesRead,
     deadLetters: reader.stats.deadLetters,
     startedAt,
-    ...cursorFacts(config, () => filter.cursors()),
+    ...cursorFacts(config, reader.stats.deadLetters, () => filter.cursors()),
   })
   const sinks = await createSinks(config, loadId, describeRun, context.deadLetters?.forPostgres)
   let progress: PipelineProgress
@@ -173,8 +177,11 @@ async function loadDataRows(
       onProgress: context.onProgress,
     })
   } catch (error) {
+    // A database that committed (an interrupt during its commit, or a second postgres:// target failing) keeps the
+    // run, and then so do the folders: a load is never left in a database and taken out of the files.
+    const committedInPostgres = sinks.postgres.some((sink) => sink.loadRun !== undefined)
     for (const sink of sinks.files) {
-      if (sink.manifest === undefined) continue
+      if (committedInPostgres || sink.manifest === undefined) continue
       await sink.uncommit().catch((cleanup: unknown) => {
         io.stderr.write(`labelpipe: cleaning up after the failure: ${cleanup instanceof Error ? cleanup.message : String(cleanup)}\n`)
       })

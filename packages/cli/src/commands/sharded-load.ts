@@ -159,7 +159,7 @@ export async function loadSharded(
     inputBytes: progress.bytesRead,
     deadLetters: deadLetterCount,
     startedAt,
-    ...cursorFacts(config, () => latestCursors(finished.map((result) => result.cursors))),
+    ...cursorFacts(config, deadLetterCount, () => latestCursors(finished.map((result) => result.cursors))),
   }
   try {
     for (const [index, target] of fileTargets(config.to).entries()) {

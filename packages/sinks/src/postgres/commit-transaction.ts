@@ -405,8 +405,12 @@ async function recordRun(input: CommitInput, counts: TableCounts, target: (table
   )
 }
 
-/** Dead letters per INSERT: a few round trips for a run's worth, each statement well under a megabyte of parameters. */
+/**
+ * Dead letters per INSERT: at most 500, and at most 8 MiB of text (a bad line can be megabytes; pg builds an
+ * array parameter as one string). A single larger letter goes alone.
+ */
 const deadLettersPerInsert = 500
+const deadLetterBytesPerInsert = 8 * 1024 * 1024
 
 /**
  * The run's dead letters into `dead_letters` (load_id, source: the file, line, byte_offset, error: code and
@@ -416,6 +420,7 @@ const deadLettersPerInsert = 500
 async function insertDeadLetters(session: PgSession, table: string, loadId: string, letters: AsyncIterable<DeadLetter>): Promise<void> {
   const text = (value: string) => (value.includes('\0') ? value.replaceAll('\0', '\uFFFD') : value)
   let batch: DeadLetter[] = []
+  let batchChars = 0
   const insert = async () => {
     await session.query(
       `record ${batch.length} dead letters`,
@@ -431,9 +436,13 @@ async function insertDeadLetters(session: PgSession, table: string, loadId: stri
       ],
     )
     batch = []
+    batchChars = 0
   }
   for await (const letter of letters) {
+    const chars = letter.raw.length + letter.reason.length + letter.file.length
+    if (batch.length > 0 && batchChars + chars > deadLetterBytesPerInsert) await insert()
     batch.push(letter)
+    batchChars += chars
     if (batch.length === deadLettersPerInsert) await insert()
   }
   if (batch.length > 0) await insert()
