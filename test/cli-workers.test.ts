@@ -1,6 +1,6 @@
 // End-to-end: `labelpipe load --workers N`, the built CLI in a child process (issue 7, item 4).
 
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
@@ -207,5 +207,18 @@ describe('labelpipe load --workers', () => {
       expect([again.code, again.stderr]).toEqual([1, expect.stringContaining('load daily-01 is already committed')])
       expect(await snapshot()).toEqual(before)
     }
+  })
+  it('a temp file left by a killed run under the same load id: exit 1 naming it and what to do, the file not touched', async () => {
+    const input = join(dir, 'export.ndjson')
+    await writeV2Export(input, { seed: 22, media: 'image', dataRows: 20 })
+    const out = join(dir, 'out')
+    const leftover = join(out, 'data_rows', '_part-nightly-00000.ndjson.tmp')
+    await mkdir(join(out, 'data_rows'), { recursive: true })
+    await writeFile(leftover, '{"half":')
+    // In-thread (stdin): the sink's own temp name is taken.
+    const piped = await runCli(['load', '-', '--to', `ndjson:${out}`, '--load-id', 'nightly'], { stdin: await readFile(input) })
+    expect(piped.code).toBe(1)
+    expect(piped.stderr).toContain(`cannot create ${leftover}: it exists, left by a run of this load id that did not finish (killed)`)
+    expect(await listFiles(out)).toEqual(['data_rows/_part-nightly-00000.ndjson.tmp'])
   })
 })

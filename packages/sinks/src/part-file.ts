@@ -161,12 +161,21 @@ export class PartFile {
   async #create(): Promise<void> {
     try {
       await mkdir(dirname(this.tempPath), { recursive: true })
+    } catch (cause) {
+      throw this.#fail('create', this.tempPath, cause)
+    }
+    try {
       // 'wx+': never overwrite (a temp name left by a crashed run with the same load id is an error, not data
       // to clobber), and readable so the footer can be checked before publishing.
       this.#handle = await open(this.tempPath, 'wx+')
       this.#state = 'open'
     } catch (cause) {
-      throw this.#fail('create', this.tempPath, cause)
+      if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw this.#fail('create', this.tempPath, cause)
+      this.#failure ??= new SinkError(
+        `${this.#label}: cannot create ${this.tempPath}: it exists, left by a run of this load id that did not finish (killed), or one still running; use a new load id, or remove the run's _part-… files once no run writes them`,
+        { cause },
+      )
+      throw this.#failure
     }
   }
 
