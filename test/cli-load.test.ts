@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises'
 import { expectedRows, writeV2Export } from '@labelpipe/benchmarks'
 import { tableNames } from '@labelpipe/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { runCli, startCli } from './support/cli.js'
+import { repoRoot, runCli, startCli } from './support/cli.js'
 import { listFiles, readNdjson, readParquetRows } from './support/files.js'
 
 let dir: string
@@ -234,6 +234,22 @@ describe('labelpipe load from a FIFO', () => {
     const rows = (await manifestOf(join(dir, 'file'))).rows
     expect(rows.labels).toBeGreaterThan(0)
     expect((await manifestOf(join(dir, 'fifo-out'))).rows).toEqual(rows)
+  })
+})
+
+describe('labelpipe load with flags of the other format', () => {
+  it('says on stderr which flags the detected format does not read, and loads', async () => {
+    const v2 = join(repoRoot, 'examples/data/sample-v2.ndjson')
+    const onV2 = await runCli(['load', v2, '--to', `ndjson:${join(dir, 'a')}`, '-q', '--project-id', 'p', '--skip-frames'])
+    expect(onV2.code).toBe(0)
+    expect(onV2.stderr).toBe(
+      'labelpipe: --project-id is for an Export v1 input, and this one is v2: ignored\n' +
+        'labelpipe: --skip-frames is for an Export v1 input, and this one is v2: ignored\n',
+    )
+    const v1 = new URL('image_export.json', sharedV1Fixtures).pathname
+    const onV1 = await runCli(['load', v1, '--to', `ndjson:${join(dir, 'b')}`, '-q', '--max-line-length', '1000000'])
+    expect(onV1.code).toBe(0)
+    expect(onV1.stderr).toBe('labelpipe: --max-line-length is for an Export v2 input, and this one is v1: ignored\n')
   })
 })
 

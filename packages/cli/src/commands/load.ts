@@ -83,6 +83,11 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
     opened = config.input === '-' ? { input: io.stdin, format: 'v2' as const } : await openExport(config.input)
     const inputFormat = opened.format ?? 'v2'
     if (inputFormat === 'v1') reporter.units = { records: 'labels', rows: 'table rows' }
+    for (const flag of flagsOfTheOtherFormat(config, inputFormat)) {
+      io.stderr.write(
+        `labelpipe: ${flag} is for an Export ${inputFormat === 'v1' ? 'v2' : 'v1'} input, and this one is ${inputFormat}: ignored\n`,
+      )
+    }
     const cursors = config.incremental ? await readCursors(config.to, config.pgSchema) : undefined
     const context = { loadId, startedAt, deadLetters, onProgress, cursors }
     let run: LoadRun
@@ -109,6 +114,21 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
     // would keep the process alive.
     if (opened !== undefined && typeof opened.input !== 'string' && opened.input !== io.stdin) opened.input.destroy()
   }
+}
+
+/**
+ * The flags given that only the other format reads (the format is told by content, so args.ts cannot know): said
+ * on stderr, not refused, as a script may pass them for exports of both kinds. Flags with a default are not
+ * told from their default and go unmentioned.
+ */
+function flagsOfTheOtherFormat(config: LoadConfig, format: 'v1' | 'v2'): string[] {
+  if (format === 'v1') return config.maxLineLength === undefined ? [] : ['--max-line-length']
+  return [
+    ...(config.projectId === undefined ? [] : ['--project-id']),
+    ...(config.framesDir === undefined ? [] : ['--frames-dir']),
+    ...(config.skipFrames ? ['--skip-frames'] : []),
+    ...(config.assumeGrouped ? ['--assume-grouped'] : []),
+  ]
 }
 
 /** What runLoad prepares for either way of loading. */
