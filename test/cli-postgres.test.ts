@@ -316,6 +316,44 @@ describe('labelpipe load --to postgres://', () => {
     expect((await letters('letters')).filter((row) => row.load_id === 'dl-3')).toEqual([])
   })
 
+  it('two postgres targets, the second failing after the first committed: the files stay with the database that has the run', async () => {
+    const sample = join(repoRoot, 'examples/data/sample-v2.ndjson')
+    await withClient(server.url, async (client) => {
+      await client.query('DROP DATABASE IF EXISTS lp_second')
+      await client.query('CREATE DATABASE lp_second')
+    })
+    const second = new URL(server.url)
+    second.pathname = '/lp_second'
+    // The second database already holds the sample, so appending it there fails on taken keys.
+    expect((await runCli(['load', sample, '--to', second.toString(), '--pg-schema', 'twice', '-q'])).code).toBe(0)
+    const out = join(dir, 'two-databases')
+    const result = await runCli(
+      [
+        'load',
+        '-',
+        '--to',
+        `ndjson:${out}`,
+        '--to',
+        server.url,
+        '--to',
+        second.toString(),
+        '--pg-schema',
+        'twice',
+        '--pg-mode',
+        'append',
+        '--load-id',
+        'two-dbs',
+        '-q',
+      ],
+      { stdin: await readFile(sample) },
+    )
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain("mode 'append' never replaces rows")
+    // The first database committed the run: taking the files back would leave it in one place and not the other.
+    expect((await counts('twice', ['data_rows'])).data_rows).toBe(60)
+    expect(JSON.parse(await readFile(join(out, '_manifests', 'two-dbs.json'), 'utf8')).load_id).toBe('two-dbs')
+  })
+
   it('examples/load-to-postgres loads the sample, and a re-run leaves the tables identical', async () => {
     const example = join(repoRoot, 'examples', 'dist', 'load-to-postgres.js')
     const env = { ...process.env, DATABASE_URL: server.url }
