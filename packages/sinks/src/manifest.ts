@@ -1,4 +1,4 @@
-import { access, mkdir, rename, unlink } from 'node:fs/promises'
+import { access, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type LineageSource, type RunFacts, SinkError, type TableName, tableNames } from '@labelpipe/core'
 import { labelpipeVersion } from './labelpipe-version.js'
@@ -207,5 +207,57 @@ async function writeManifest(root: string, manifest: LoadManifest, name: string)
   } catch (error) {
     await file.discard().catch(() => undefined)
     throw error
+  }
+}
+
+/** `part-<load id>-<seq>.<ext>` (partFileName): a published part file, and its load id. */
+const publishedPart = /^part-(.+)-\d{5}\.[^/]+$/
+/** What a manifest's name says of its load id: `<id>.json`, or `<id>.shard-<k>-of-<n>.json`. */
+const manifestName = /^(.+?)(\.shard-\d+-of-\d+)?\.json$/
+
+/**
+ * Removes the published part files (`part-…`) under `root` whose load has no manifest, and whose name has not
+ * changed for `olderThanMs` (default an hour): what a run killed between renaming its parts and writing its
+ * manifest leaves, visible to engines that glob the folder although it never committed. The age, by ctime (a
+ * rename sets it), keeps the parts of a run that is committing right now. Temp files (`_part-…`) are left alone:
+ * a long run may not have written one for hours. Returns the paths removed, relative to `root`.
+ */
+export async function sweepUncommittedParts(root: string, olderThanMs = 60 * 60 * 1000): Promise<string[]> {
+  const committed = new Set<string>()
+  for (const name of await namesIn(join(root, manifestFolder))) {
+    const match = manifestName.exec(name)
+    if (match === null) continue
+    committed.add(match[1] as string)
+    // A load id may itself contain ".shard-k-of-n": then the whole name is an id too.
+    committed.add(name.slice(0, -'.json'.length))
+  }
+  const removed: string[] = []
+  const before = Date.now() - olderThanMs
+  for (const table of tableNames) {
+    const folder = join(root, table)
+    for (const name of await namesIn(folder)) {
+      const match = publishedPart.exec(name)
+      if (match === null || committed.has(match[1] as string)) continue
+      const path = join(folder, name)
+      try {
+        if ((await stat(path)).ctimeMs > before) continue
+        await unlink(path)
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue
+        throw new SinkError(`${table}: cannot remove the uncommitted ${path}: ${messageOf(cause)}`, { cause })
+      }
+      removed.push(`${table}/${name}`)
+    }
+  }
+  return removed
+}
+
+/** The entries of `folder`; none when it does not exist. */
+async function namesIn(folder: string): Promise<string[]> {
+  try {
+    return await readdir(folder)
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT' || (cause as NodeJS.ErrnoException).code === 'ENOTDIR') return []
+    throw new SinkError(`cannot list ${folder}: ${messageOf(cause)}`, { cause })
   }
 }

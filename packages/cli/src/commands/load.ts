@@ -11,6 +11,7 @@ import {
   runPipeline,
   type TableName,
 } from '@labelpipe/core'
+import { sweepUncommittedParts } from '@labelpipe/sinks/ndjson'
 import { readV2Export } from '@labelpipe/sources'
 import type { HttpFramesStats } from '@labelpipe/sources/http'
 import type { FilterStats, V1ConvertStats } from '@labelpipe/transforms'
@@ -78,6 +79,14 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
       throw new InvalidOptionError(
         config.shard === undefined ? 'workers' : 'shard',
         `splits a regular file by byte ranges; ${config.input} can be read once only (a pipe or a device): give the file`,
+      )
+    }
+    for (const target of fileTargets(config.to)) {
+      const removed = await sweepUncommittedParts(target.dir)
+      if (removed.length === 0) continue
+      const shown = removed.slice(0, 3).join(', ') + (removed.length > 3 ? ', …' : '')
+      io.stderr.write(
+        `labelpipe: removed ${removed.length} part files from ${target.dir} of loads that never committed (killed between renaming their parts and writing their manifest): ${shown}\n`,
       )
     }
     opened = config.input === '-' ? { input: io.stdin, format: 'v2' as const } : await openExport(config.input)
