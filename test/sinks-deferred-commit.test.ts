@@ -4,7 +4,14 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
-import { commitSealedParts, ndjsonSink, removeParts, type SealedPart, sweepUncommittedParts } from '@labelpipe/sinks/ndjson'
+import {
+  commitSealedParts,
+  ndjsonSink,
+  removeParts,
+  type SealedPart,
+  sweepUncommittedParts,
+  uncommittedParts,
+} from '@labelpipe/sinks/ndjson'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { interleavedBatches, tableRows } from './sink-compliance-rows.js'
 import { facts, listFiles, loadId, writeAsync } from './sink-compliance-support.js'
@@ -94,7 +101,7 @@ describe("file sinks with commit: 'none'", () => {
     await committed.discard()
     expect(await listFiles(root)).toEqual(['objects-unrelated.txt'])
   })
-  it('sweepUncommittedParts removes old published parts whose load has no manifest, and nothing else', async () => {
+  it('uncommittedParts lists old published parts whose load has no manifest; sweepUncommittedParts removes them, nothing else', async () => {
     await commitSealedParts(root, await sealed(0, 2), { loadId, format: 'ndjson', startedAt: new Date(), facts })
     // A killed run: parts renamed, no manifest. A shard load, one shard of which has committed. A temp file.
     const orphans = ['data_rows/part-killed-run-00000.ndjson', 'labels/part-killed-run-00003.ndjson.gz']
@@ -104,7 +111,9 @@ describe("file sinks with commit: 'none'", () => {
     await writeFile(join(root, '_manifests', 'sharded.shard-2-of-2.json'), '{}')
     const before = await listFiles(root)
     // Renamed just now: maybe a run committing at this moment.
+    expect(await uncommittedParts(root)).toEqual([])
     expect(await sweepUncommittedParts(root)).toEqual([])
+    expect((await uncommittedParts(root, 0)).sort()).toEqual(orphans)
     expect(await listFiles(root)).toEqual(before)
     expect((await sweepUncommittedParts(root, 0)).sort()).toEqual(orphans)
     expect(await listFiles(root)).toEqual(before.filter((file) => !orphans.includes(file)))

@@ -216,13 +216,13 @@ const publishedPart = /^part-(.+)-\d{5}\.[^/]+$/
 const manifestName = /^(.+?)(\.shard-\d+-of-\d+)?\.json$/
 
 /**
- * Removes the published part files (`part-…`) under `root` whose load has no manifest, and whose name has not
- * changed for `olderThanMs` (default an hour): what a run killed between renaming its parts and writing its
- * manifest leaves, visible to engines that glob the folder although it never committed. The age, by ctime (a
- * rename sets it), keeps the parts of a run that is committing right now. Temp files (`_part-…`) are left alone:
- * a long run may not have written one for hours. Returns the paths removed, relative to `root`.
+ * The published part files (`part-…`) under `root` whose load has no manifest, and whose name has not changed
+ * for `olderThanMs` (default an hour), relative to `root`: what a run killed between renaming its parts and
+ * writing its manifest leaves, visible to engines that glob the folder although it never committed (or parts
+ * whose manifest someone removed). The age, by ctime (a rename sets it), leaves out a run committing right now.
+ * Temp files (`_part-…`) are not listed: a long run may not have written one for hours.
  */
-export async function sweepUncommittedParts(root: string, olderThanMs = 60 * 60 * 1000): Promise<string[]> {
+export async function uncommittedParts(root: string, olderThanMs = 60 * 60 * 1000): Promise<string[]> {
   const committed = new Set<string>()
   for (const name of await namesIn(join(root, manifestFolder))) {
     const match = manifestName.exec(name)
@@ -231,25 +231,37 @@ export async function sweepUncommittedParts(root: string, olderThanMs = 60 * 60 
     // A load id may itself contain ".shard-k-of-n": then the whole name is an id too.
     committed.add(name.slice(0, -'.json'.length))
   }
-  const removed: string[] = []
+  const found: string[] = []
   const before = Date.now() - olderThanMs
   for (const table of tableNames) {
     const folder = join(root, table)
     for (const name of await namesIn(folder)) {
       const match = publishedPart.exec(name)
       if (match === null || committed.has(match[1] as string)) continue
-      const path = join(folder, name)
       try {
-        if ((await stat(path)).ctimeMs > before) continue
-        await unlink(path)
+        if ((await stat(join(folder, name))).ctimeMs > before) continue
       } catch (cause) {
         if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue
-        throw new SinkError(`${table}: cannot remove the uncommitted ${path}: ${messageOf(cause)}`, { cause })
+        throw new SinkError(`${table}: cannot stat ${join(folder, name)}: ${messageOf(cause)}`, { cause })
       }
-      removed.push(`${table}/${name}`)
+      found.push(`${table}/${name}`)
     }
   }
-  return removed
+  return found
+}
+
+/** Removes what `uncommittedParts(root, olderThanMs)` lists, and returns it: only when no one keeps manifests elsewhere. */
+export async function sweepUncommittedParts(root: string, olderThanMs?: number): Promise<string[]> {
+  const found = await uncommittedParts(root, olderThanMs)
+  for (const path of found) {
+    try {
+      await unlink(join(root, path))
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new SinkError(`cannot remove ${join(root, path)}: ${messageOf(cause)}`, { cause })
+    }
+  }
+  return found
 }
 
 /** The entries of `folder`; none when it does not exist. */

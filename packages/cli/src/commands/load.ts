@@ -11,7 +11,7 @@ import {
   runPipeline,
   type TableName,
 } from '@labelpipe/core'
-import { sweepUncommittedParts } from '@labelpipe/sinks/ndjson'
+import { uncommittedParts } from '@labelpipe/sinks/ndjson'
 import { readV2Export } from '@labelpipe/sources'
 import type { HttpFramesStats } from '@labelpipe/sources/http'
 import type { FilterStats, V1ConvertStats } from '@labelpipe/transforms'
@@ -81,12 +81,13 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
         `splits a regular file by byte ranges; ${config.input} can be read once only (a pipe or a device): give the file`,
       )
     }
+    // Said, not removed: a manifest-less part may be one whose manifest someone moved on purpose.
     for (const target of fileTargets(config.to)) {
-      const removed = await sweepUncommittedParts(target.dir)
-      if (removed.length === 0) continue
-      const shown = removed.slice(0, 3).join(', ') + (removed.length > 3 ? ', …' : '')
+      const found = await uncommittedParts(target.dir)
+      if (found.length === 0) continue
+      const shown = found.slice(0, 3).join(', ') + (found.length > 3 ? ', …' : '')
       io.stderr.write(
-        `labelpipe: removed ${removed.length} part files from ${target.dir} of loads that never committed (killed between renaming their parts and writing their manifest): ${shown}\n`,
+        `labelpipe: ${target.dir} holds ${found.length} part files of loads with no manifest (a run killed between renaming its parts and writing its manifest?); engines that glob the folder read them: ${shown}\n`,
       )
     }
     opened = config.input === '-' ? { input: io.stdin, format: 'v2' as const } : await openExport(config.input)

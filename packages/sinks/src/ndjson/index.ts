@@ -1,6 +1,6 @@
 export type { FileSinkOptions } from '../file-sink.js'
 export type { CommittedLoad, LoadManifest, ManifestFile, SealedPart } from '../manifest.js'
-export { assertNotCommitted, commitSealedParts, sweepUncommittedParts } from '../manifest.js'
+export { assertNotCommitted, commitSealedParts, sweepUncommittedParts, uncommittedParts } from '../manifest.js'
 export { removeParts } from '../part-file.js'
 export type { DeadLetterFile } from './dead-letter-file.js'
 export { deadLetterFile, readDeadLetters } from './dead-letter-file.js'
