@@ -10,6 +10,11 @@ export interface CliIo {
   readonly signal: AbortSignal
 }
 
+/** One stderr line for a cleanup step that failed after the run's own failure, which is the error reported. */
+export function reportCleanupFailure(io: Pick<CliIo, 'stderr'>, error: unknown): void {
+  io.stderr.write(`labelpipe: cleaning up after the failure: ${error instanceof Error ? error.message : String(error)}\n`)
+}
+
 /** Exit codes: documented in the README. */
 export const exitCodes = {
   ok: 0,

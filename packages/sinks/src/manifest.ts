@@ -1,8 +1,8 @@
-import { access, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises'
+import { access, mkdir, rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type LineageSource, type RunFacts, SinkError, type TableName, tableNames } from '@labelpipe/core'
 import { labelpipeVersion } from './labelpipe-version.js'
-import { messageOf, PartFile, syncFolder } from './part-file.js'
+import { messageOf, namesIn, PartFile, removeIfPresent, syncFolder } from './part-file.js'
 
 /** One committed data file, as listed in the manifest. */
 export interface ManifestFile {
@@ -159,13 +159,7 @@ export async function commitSealedParts(
   // Only the paths this commit renamed to: a file of that name from another run is never touched.
   const renamed: string[] = []
   const removeRenamed = async () => {
-    for (const path of renamed) {
-      try {
-        await unlink(path)
-      } catch (cause) {
-        if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw new SinkError(`cannot remove ${path}: ${messageOf(cause)}`, { cause })
-      }
-    }
+    for (const path of renamed) await removeIfPresent(path, 'manifest')
   }
   const publishable = parts.map(({ tempPath, ...part }) => ({
     ...part,
@@ -224,7 +218,7 @@ const manifestName = /^(.+?)(\.shard-\d+-of-\d+)?\.json$/
  */
 export async function uncommittedParts(root: string, olderThanMs = 60 * 60 * 1000): Promise<string[]> {
   const committed = new Set<string>()
-  for (const name of await namesIn(join(root, manifestFolder))) {
+  for (const name of await namesIn(join(root, manifestFolder), 'manifest')) {
     const match = manifestName.exec(name)
     if (match === null) continue
     committed.add(match[1] as string)
@@ -235,7 +229,7 @@ export async function uncommittedParts(root: string, olderThanMs = 60 * 60 * 100
   const before = Date.now() - olderThanMs
   for (const table of tableNames) {
     const folder = join(root, table)
-    for (const name of await namesIn(folder)) {
+    for (const name of await namesIn(folder, table)) {
       const match = publishedPart.exec(name)
       if (match === null || committed.has(match[1] as string)) continue
       try {
@@ -253,23 +247,6 @@ export async function uncommittedParts(root: string, olderThanMs = 60 * 60 * 100
 /** Removes what `uncommittedParts(root, olderThanMs)` lists, and returns it: only when no one keeps manifests elsewhere. */
 export async function sweepUncommittedParts(root: string, olderThanMs?: number): Promise<string[]> {
   const found = await uncommittedParts(root, olderThanMs)
-  for (const path of found) {
-    try {
-      await unlink(join(root, path))
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new SinkError(`cannot remove ${join(root, path)}: ${messageOf(cause)}`, { cause })
-    }
-  }
+  for (const path of found) await removeIfPresent(join(root, path), path.slice(0, path.indexOf('/')))
   return found
-}
-
-/** The entries of `folder`; none when it does not exist. */
-async function namesIn(folder: string): Promise<string[]> {
-  try {
-    return await readdir(folder)
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT' || (cause as NodeJS.ErrnoException).code === 'ENOTDIR') return []
-    throw new SinkError(`cannot list ${folder}: ${messageOf(cause)}`, { cause })
-  }
 }

@@ -19,22 +19,30 @@ export async function removeParts(root: string, loadId: string, seqs: readonly n
   const prefixes = seqs.map((seq) => `_${partFileName(loadId, seq, '.')}`)
   for (const table of tableNames) {
     const folder = join(root, table)
-    let names: string[]
-    try {
-      names = await readdir(folder)
-    } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue
-      throw new SinkError(`${table}: cannot list ${folder}: ${messageOf(cause)}`, { cause })
+    for (const name of await namesIn(folder, table)) {
+      if (prefixes.some((prefix) => name.startsWith(prefix))) await removeIfPresent(join(folder, name), table)
     }
-    for (const name of names) {
-      if (!prefixes.some((prefix) => name.startsWith(prefix))) continue
-      try {
-        await unlink(join(folder, name))
-      } catch (cause) {
-        if ((cause as NodeJS.ErrnoException).code !== 'ENOENT')
-          throw new SinkError(`${table}: cannot remove ${name}: ${messageOf(cause)}`, { cause })
-      }
-    }
+  }
+}
+
+/** The entries of `folder`; none when it does not exist (or is not a folder). Errors start with `label`. */
+export async function namesIn(folder: string, label: string): Promise<string[]> {
+  try {
+    return await readdir(folder)
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return []
+    throw new SinkError(`${label}: cannot list ${folder}: ${messageOf(cause)}`, { cause })
+  }
+}
+
+/** Unlinks `path`; one already gone is fine. Errors start with `label`. */
+export async function removeIfPresent(path: string, label: string): Promise<void> {
+  try {
+    await unlink(path)
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new SinkError(`${label}: cannot remove ${path}: ${messageOf(cause)}`, { cause })
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DeadLetter, DeadLetterSink } from '@labelpipe/core'
-import { type DeadLetterFile, deadLetterFile, readDeadLetters } from '@labelpipe/sinks/ndjson'
+import { deadLetterFile, readDeadLetters } from '@labelpipe/sinks/ndjson'
 
 /**
  * Where a load's dead letters go: the NDJSON file (--dead-letters, or the default in the first folder), and with a
@@ -23,7 +23,8 @@ export interface LoadDeadLetters {
 export async function loadDeadLetters(path: string | undefined, postgres: boolean): Promise<LoadDeadLetters | undefined> {
   const file = path === undefined ? undefined : deadLetterFile(path)
   const spoolDir = postgres ? await mkdtemp(join(tmpdir(), 'labelpipe-dead-letters-')) : undefined
-  const spool: DeadLetterFile | undefined = spoolDir === undefined ? undefined : deadLetterFile(join(spoolDir, 'letters.ndjson'))
+  const spoolPath = spoolDir === undefined ? undefined : join(spoolDir, 'letters.ndjson')
+  const spool = spoolPath === undefined ? undefined : deadLetterFile(spoolPath)
   if (file === undefined && spool === undefined) return undefined
   return {
     path,
@@ -32,11 +33,11 @@ export async function loadDeadLetters(path: string | undefined, postgres: boolea
       await spool?.write(letter)
     },
     forPostgres:
-      spool === undefined || spoolDir === undefined
+      spool === undefined || spoolPath === undefined
         ? undefined
         : async function* () {
             await spool.close()
-            yield* readDeadLetters(join(spoolDir, 'letters.ndjson'))
+            yield* readDeadLetters(spoolPath)
           },
     close: async () => {
       try {

@@ -17,7 +17,7 @@ import type { HttpFramesStats } from '@labelpipe/sources/http'
 import type { FilterStats, V1ConvertStats } from '@labelpipe/transforms'
 import { describeTarget, fileTargets, type LoadConfig } from '../args.js'
 import { formatBytes, formatCount, formatTable } from '../format.js'
-import type { CliIo } from '../io.js'
+import { type CliIo, reportCleanupFailure } from '../io.js'
 import { ProgressReporter, StoppedRun } from '../progress.js'
 import { readCursors } from './cursors.js'
 import { cursorFacts, dataRowStages, formatFilterStats } from './data-row-stages.js'
@@ -212,9 +212,7 @@ async function loadDataRows(
     const committedInPostgres = sinks.postgres.some((sink) => sink.loadRun !== undefined)
     for (const sink of sinks.files) {
       if (committedInPostgres || sink.manifest === undefined) continue
-      await sink.uncommit().catch((cleanup: unknown) => {
-        io.stderr.write(`labelpipe: cleaning up after the failure: ${cleanup instanceof Error ? cleanup.message : String(cleanup)}\n`)
-      })
+      await sink.uncommit().catch((cleanup: unknown) => reportCleanupFailure(io, cleanup))
     }
     throw error
   }

@@ -25,7 +25,7 @@ import {
 import { assertNotCommitted, type CommittedLoad, commitSealedParts, removeParts, type SealedPart } from '@labelpipe/sinks/ndjson'
 import { type ByteRange, rangeableFileBytes, splitIntoRanges } from '@labelpipe/sources'
 import { fileTargets, type LoadConfig, type Shard } from '../args.js'
-import type { CliIo } from '../io.js'
+import { type CliIo, reportCleanupFailure } from '../io.js'
 import { latestCursors } from './cursors.js'
 import { cursorFacts } from './data-row-stages.js'
 import type { LoadContext, LoadRun } from './load.js'
@@ -139,8 +139,7 @@ export async function loadSharded(
     for (const load of committed) await load.discard().catch((error: unknown) => failed.push(error))
     for (const target of fileTargets(config.to)) await removeParts(target.dir, loadId, seqs).catch((error: unknown) => failed.push(error))
     await Promise.all(postgresLoads.map((load) => load.rollback()))
-    for (const error of failed)
-      io.stderr.write(`labelpipe: cleaning up after the failure: ${error instanceof Error ? error.message : String(error)}\n`)
+    for (const error of failed) reportCleanupFailure(io, error)
   }
   if (failure !== undefined || results.some((result) => result === undefined)) {
     await undo()
