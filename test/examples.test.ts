@@ -56,6 +56,14 @@ describe('examples', () => {
     expect(stdout).toContain(`${kept} data_rows and 0 attachments rows in out/example-filtered`)
   })
 
+  it('commit-several-writers commits two writers as one load, then takes it back leaving no file', async () => {
+    const { stdout } = await run(process.execPath, [example('commit-several-writers')], { cwd })
+    expect(stdout).toMatch(
+      /^committed 3 data rows in 2 files\ntaken back; parts of loads without a manifest: 0\nload id \S+ is free again\n$/,
+    )
+    expect(await listFiles(join(cwd, 'out', 'example-writers', 'tables'))).toEqual([])
+  })
+
   it('handle-errors dead-letters two lines, then shows a failure with its position', async () => {
     const { stdout } = await run(process.execPath, [example('handle-errors')], { cwd })
     expect(stdout).toContain('with maxErrors 2: 2 data rows loaded, 2 lines dead-lettered')
