@@ -36,6 +36,7 @@ export type { ColumnMeta, ColumnType } from './schemas/columns.js'
 export { col, columnRegistry } from './schemas/columns.js'
 export type { CompiledValidator } from './schemas/compile-validator.js'
 export { compileValidator } from './schemas/compile-validator.js'
+export { isoTimestampWithZone } from './schemas/export-primitives.js'
 export type { Column, TableName, TableRow, TableRowOf } from './schemas/tables.js'
 export {
   attachmentsTable,

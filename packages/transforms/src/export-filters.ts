@@ -1,4 +1,4 @@
-import { InvalidOptionError, type Position, type V2DataRow, type V2Label, type V2Project } from '@labelpipe/core'
+import { InvalidOptionError, isoTimestampWithZone, type Position, type V2DataRow, type V2Label, type V2Project } from '@labelpipe/core'
 import { epochMs } from './column-values.js'
 
 // Labelbox's export filters and params (formats.md "Export params and filters (v2)"), applied locally while
@@ -239,9 +239,6 @@ function rangeOf(option: string, range: TimeRange | undefined): Range | undefine
   return { from, to }
 }
 
-// ISO-8601 date-time with seconds optional, fraction optional, and an offset (Z or ±hh:mm): the unambiguous form.
-const isoWithOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/
-
 /**
  * A filter time as epoch milliseconds. Only ISO-8601 with an offset is taken: Labelbox reads a bare
  * "YYYY-MM-DD" or "YYYY-MM-DD hh:mm:ss" in the API user's time zone (formats.md, docs/facts.md), which a local
@@ -253,7 +250,7 @@ export function filterTime(option: string, value: string | Date): number {
     if (Number.isNaN(ms)) throw new InvalidOptionError(option, 'is an invalid Date')
     return ms
   }
-  if (!isoWithOffset.test(value)) {
+  if (!isoTimestampWithZone.test(value)) {
     const bare = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?$/.test(value)
     throw new InvalidOptionError(
       option,

@@ -1,4 +1,4 @@
-import type { TableRow, V2MetadataField } from '@labelpipe/core'
+import { isoTimestampWithZone, type TableRow, type V2MetadataField } from '@labelpipe/core'
 import { type FlattenEnv, looseText } from './column-values.js'
 
 // data_row_metadata: one row per metadata value, one per option of a multi-valued enum (schema.md).
@@ -16,9 +16,8 @@ import { type FlattenEnv, looseText } from './column-values.js'
 // `{schema_id | id, schema_name | name}`. ordinal is the row's index among this data row's metadata rows,
 // so a multi-valued enum keeps the (data_row_id, ordinal) key unique.
 
-// Zone-less times are deliberately not datetimes: Date.parse would read them in the machine's zone
-// (facts.md: Labelbox reads bare times in the user's zone), so the same export would load differently per host.
-const isoDateTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/
+// Zone-less times are deliberately not datetimes (isoTimestampWithZone): Date.parse would read them in the
+// machine's zone, so the same export would load differently per host.
 
 export function pushMetadataRows(
   out: TableRow[],
@@ -52,7 +51,7 @@ export function pushMetadataRows(
     } else if (typeof value === 'number') {
       pushRow(out, field, dataRowId, ordinal++, 'number', null, value, null, null, null, env)
     } else if (typeof value === 'string') {
-      const ms = isoDateTime.test(value) ? Date.parse(value) : Number.NaN
+      const ms = isoTimestampWithZone.test(value) ? Date.parse(value) : Number.NaN
       if (Number.isNaN(ms)) pushRow(out, field, dataRowId, ordinal++, 'string', value, null, null, null, null, env)
       else pushRow(out, field, dataRowId, ordinal++, 'datetime', value, null, ms, null, null, env)
     } else if (value == null) {
