@@ -72,7 +72,7 @@ describe('the real v1 samples', () => {
     const nested = await media('highly_nested_image.json')
     expect(nested.nestedClassificationLists).toBe(1)
     expect({ ...nested.droppedObjectKeys }).toEqual({ color: 3, instanceURI: 2 })
-    expect({ ...nested.unmappedLabelKeys }).toEqual({ 'Benchmark ID': 1, 'View Label': 1, 'Data Split': 1 })
+    expect({ ...nested.unmappedLabelKeys }).toEqual({ 'Benchmark ID': 1, 'Data Split': 1 })
 
     const { records } = await v1ToV2(new URL('highly_nested_image.json', sharedV1Fixtures).pathname, {
       convert: { projectId: 'ckt3h8d9z51l10y7uavvf5zcn' },
@@ -121,7 +121,8 @@ describe('the real v1 samples', () => {
 
   it("keys named like Object.prototype's (a project `constructor`, an attribute `constructor`) stay plain keys", async () => {
     const text = await readFile(new URL('text_export.json', sharedV1Fixtures), 'utf8')
-    const label = JSON.parse(text)
+    // Without its View Label URL, a label is keyed by its project name.
+    const { 'View Label': _, ...label } = JSON.parse(text)
     const first = { ...label, ID: 'l1', 'Project Name': 'constructor', 'Media Attributes': { constructor: 'x', mimeType: 'text/plain' } }
     const second = { ...label, ID: 'l2', 'Project Name': 'toString' }
     const file = join(dir, 'prototype-keys.json')
@@ -137,7 +138,7 @@ describe('the real v1 samples', () => {
 
   it('video_export.json: segments are the maximal runs of each feature, key frames from `keyframe`', async () => {
     const { records } = await v1ToV2(new URL('video_export.json', sharedV1Fixtures).pathname)
-    const annotations = records[0]?.value.projects?.['Sample Video Project']?.labels?.[0]?.annotations
+    const annotations = records[0]?.value.projects?.ckqcx1d58068c0y619qv7hzgu?.labels?.[0]?.annotations
     const source = JSON.parse(await readFile(new URL('video_export.json', sharedV1Fixtures), 'utf8')) as {
       Label: { frameNumber: number; objects: { featureId: string; keyframe: boolean }[] }[]
     }
@@ -154,6 +155,73 @@ describe('the real v1 samples', () => {
     const keyFrames = annotations?.key_frame_feature_map as Record<string, Record<string, boolean>>
     const trueEntries = Object.values(keyFrames).reduce((sum, map) => sum + Object.values(map).filter(Boolean).length, 0)
     expect(trueEntries).toBe(477)
+  })
+  it("keys labels by their View Label URL's project id, the caller's id first, as a v2 export of them would be", async () => {
+    const tables = async (name: string, projectId?: string) => {
+      const { records } = await v1ToV2(new URL(name, sharedV1Fixtures).pathname, projectId === undefined ? {} : { convert: { projectId } })
+      return tablesOf(
+        records.map((record) => record.value),
+        'v1',
+      )
+    }
+    const image = await tables('image_export.json')
+    expect(image.get('labels')?.map((row) => [row.project_id, row.project_name])).toEqual([
+      ['ckr083gl1dr8j0yag4jo5cnnt', 'subclass_mal_project'],
+    ])
+    expect(image.get('project_data_rows')?.map((row) => row.project_id)).toEqual(['ckr083gl1dr8j0yag4jo5cnnt'])
+    const given = await tables('image_export.json', 'my-project')
+    expect(given.get('labels')?.map((row) => row.project_id)).toEqual(['my-project'])
+    const unknown = await tables('unkown_media_type_export.json')
+    expect(new Set(unknown.get('labels')?.map((row) => row.project_id))).toEqual(new Set(['ckw3cd90b38br0zd4dh4n1xou']))
+  })
+
+  it('fills data_rows.media_type from the label: its media_type, else the media decided for it', async () => {
+    const mediaTypes = async (name: string) => {
+      const { records } = await v1ToV2(new URL(name, sharedV1Fixtures).pathname)
+      const rows = tablesOf(
+        records.map((record) => record.value),
+        'v1',
+      ).get('data_rows')
+      return Object.fromEntries(rows?.map((row) => [row.data_row_id, row.media_type]) ?? [])
+    }
+    // The label of this data row says `media_type: "image"` and has no objects to decide from.
+    expect((await mediaTypes('unkown_media_type_export.json')).ckw3cctc41uqo0zo5gpma1mr2).toBe('image')
+    expect(Object.values(await mediaTypes('video_export.json'))).toEqual(['video'])
+    expect(Object.values(await mediaTypes('pdf_export.json'))).toEqual(['document'])
+    // Media Attributes that name a MIME type decide it, as in v2 (the major type).
+    const text = JSON.parse(await readFile(new URL('text_export.json', sharedV1Fixtures), 'utf8'))
+    const file = join(dir, 'mime.json')
+    await writeFile(file, JSON.stringify([{ ...text, 'Media Attributes': { mimeType: 'text/plain' } }]))
+    const { records } = await v1ToV2(file)
+    const rows = tablesOf(
+      records.map((record) => record.value),
+      'v1',
+    ).get('data_rows')
+    expect(rows?.map((row) => [row.media_type, row.media_attributes])).toEqual([['text', '{"mime_type":"text/plain"}']])
+  })
+
+  it('turns a review score into the v2 action: positive Approve, negative Reject, zero none', async () => {
+    const text = JSON.parse(await readFile(new URL('text_export.json', sharedV1Fixtures), 'utf8'))
+    const review = (id: string, score: number) => ({
+      id,
+      score,
+      createdAt: '2021-07-14T21:21:39.000Z',
+      createdBy: 'r@example.com',
+      labelId: text.ID,
+    })
+    const file = join(dir, 'reviews.json')
+    await writeFile(file, JSON.stringify([{ ...text, Reviews: [review('r1', 1), review('r2', -1), review('r3', 0)] }]))
+    const { records } = await v1ToV2(file)
+    const rows = tablesOf(
+      records.map((record) => record.value),
+      'v1',
+    ).get('label_reviews')
+    expect(rows?.map((row) => [row.review_id, row.action, row.reviewed_by])).toEqual([
+      ['r1', 'Approve', 'r@example.com'],
+      ['r2', 'Reject', 'r@example.com'],
+      ['r3', null, 'r@example.com'],
+    ])
+    expect(JSON.parse(rows?.[1]?.raw as string)).toMatchObject({ score: -1, action: 'Reject' })
   })
 })
 

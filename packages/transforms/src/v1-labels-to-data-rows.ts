@@ -19,10 +19,13 @@ export type ProjectIdOf = (projectName: string | null) => string | undefined
 export interface V1ToV2Options {
   /**
    * The project id to key `projects` with (labels.project_id, project_data_rows.project_id): one id for every
-   * label (a v1 export is one project's), or a function from the label's `Project Name`. v1 has no project
-   * id (formats.md). Default, and whenever the function returns undefined: the project name itself, so the
-   * merge unit is (project_name, data_row_id) as schema.md says it falls back to; the project_id columns then
-   * hold the name (a label without a name: the empty string). Pass the id when you know it (CLI `--project-id`).
+   * label (a v1 export is one project's), or a function from the label's `Project Name`. formats.md says v1 has
+   * no project id, but every label's `View Label` URL names it (`https://editor.labelbox.com?project=<id>&label=
+   * <id>`, all seven fixtures): without this option, and whenever the function returns undefined, that id is
+   * used, so a v1 load and a v2 load of the same label meet in one merge unit. A label with no such URL falls
+   * back to its project name, making the merge unit (project_name, data_row_id) as schema.md says; the
+   * project_id columns then hold the name (no name: the empty string). The id column is NOT NULL in
+   * project_data_rows, so "null" (schema.md) is not an option there.
    */
   readonly projectId?: string | ProjectIdOf | undefined
 }
@@ -55,6 +58,7 @@ const mappedLabelKeys: ReadonlySet<string> = new Set([
   'Has Open Issues',
   'Skipped',
   'media_type',
+  'View Label',
 ])
 
 /**
@@ -74,7 +78,7 @@ export function v1LabelsToDataRows(options: V1ToV2Options = {}): V1ToV2Converter
     const projects = new Map<string, { name: string | null; labels: V2Label[] }>()
     for (const label of group.labels) {
       const name = label['Project Name'] ?? null
-      const key = projectKey(name)
+      const key = projectKey(label, name)
       let project = projects.get(key)
       if (project === undefined) projects.set(key, (project = { name, labels: [] }))
       project.labels.push(v1LabelToV2(label, stats))
@@ -90,8 +94,8 @@ export function v1LabelsToDataRows(options: V1ToV2Options = {}): V1ToV2Converter
         ...(datasetName == null ? {} : { details: { dataset_name: datasetName } }),
       },
     }
-    const attributes = first['Media Attributes']
-    if (attributes != null) record.media_attributes = snakeCaseKeys(attributes)
+    const attributes = withAssetType(first['Media Attributes'], first)
+    if (attributes != null) record.media_attributes = attributes
     const metadata = first['DataRow Metadata']
     // Decision (formats.md gives no shape): metadata entries are the SDK's fields with camelCase keys
     // (schemaId, schemaName, value, valueName); keys are snake-cased, values kept.
@@ -116,7 +120,7 @@ function v1LabelToV2(label: V1Label, stats: V1Counters): V2Label {
       updated_at: label['Updated At'] ?? null,
       created_by: label['Created By'] ?? null,
       // Decision (shape unconfirmed): review keys are snake-cased (createdAt -> created_at), values kept.
-      reviews: (label.Reviews ?? []).map(snakeCaseKeys),
+      reviews: (label.Reviews ?? []).map(v1ReviewToV2),
     },
     performance_details: {
       // formats.md: v1's one number maps to seconds_to_create (unconfirmed).
@@ -152,6 +156,43 @@ function videoAnnotations(label: V1Label, stats: V1Counters) {
   return { ...video, classifications }
 }
 
+/**
+ * Decision: v1 reviews are thumbs up or down, a `score` (the SDK's Review: a float, NetScore Negative / Zero /
+ * Positive), where v2 writes the verdict as `action` ("Approve" / "Reject", sample-v2.ndjson). A positive score
+ * is Approve, a negative one Reject; zero or none leaves action null. The score itself stays in `raw`.
+ */
+function v1ReviewToV2(review: Record<string, unknown>): Record<string, unknown> {
+  const v2 = snakeCaseKeys(review)
+  const score = review.score
+  if (v2.action === undefined && typeof score === 'number' && score !== 0) v2.action = score > 0 ? 'Approve' : 'Reject'
+  return v2
+}
+
+/**
+ * Decision: data_rows.media_type comes from v2's `media_attributes.asset_type` (data-row-rows.ts), which v1's
+ * `Media Attributes` rarely hold (none of the fixtures do). When they name neither an asset type nor a MIME
+ * type, the type the label states (`media_type`, unkown_media_type_export.json) or the one labelpipe decided
+ * for it (v1-media.ts: image, video, text, document, geospatial) becomes `asset_type`, so the column is filled
+ * for v1 rows too. A label of undecided media adds nothing.
+ */
+function withAssetType(attributes: Record<string, unknown> | null | undefined, label: V1Label): Record<string, unknown> | null {
+  const v2 = attributes == null ? null : snakeCaseKeys(attributes)
+  if (v2?.asset_type != null || v2?.mime_type != null) return v2
+  const stated = label.media_type
+  const { media } = decideMedia(label)
+  const assetType = stated != null && stated !== '' ? stated : media === 'unknown' ? null : media
+  return assetType === null ? v2 : { ...v2, asset_type: assetType }
+}
+
+/** The `project` query parameter of a label's `View Label` URL, or undefined when it has none (or no URL). */
+function viewLabelProjectId(label: V1Label): string | undefined {
+  const url = label['View Label']
+  if (typeof url !== 'string' || !URL.canParse(url)) return undefined
+  const id = new URL(url).searchParams.get('project')
+  // Labelbox ids are cuids; anything else in the parameter is not an id to key rows with.
+  return id !== null && /^[A-Za-z0-9_-]{1,64}$/.test(id) ? id : undefined
+}
+
 function noneIfMinusOne(value: number | null | undefined): number | null {
   return value == null || value === -1 ? null : value
 }
@@ -172,14 +213,14 @@ function snakeCaseKeys(entry: Record<string, unknown>): Record<string, unknown> 
   )
 }
 
-function projectKeyOf(options: V1ToV2Options): (projectName: string | null) => string {
+function projectKeyOf(options: V1ToV2Options): (label: V1Label, projectName: string | null) => string {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'must be an object')
   const { projectId } = options
-  if (projectId === undefined) return (name) => name ?? ''
+  if (projectId === undefined) return (label, name) => viewLabelProjectId(label) ?? name ?? ''
   if (typeof projectId === 'string') {
     if (projectId === '') throw new InvalidOptionError('projectId', 'must be a non-empty string or a function')
     return () => projectId
   }
   if (typeof projectId !== 'function') throw new InvalidOptionError('projectId', 'must be a non-empty string or a function')
-  return (name) => projectId(name) ?? name ?? ''
+  return (label, name) => projectId(name) ?? viewLabelProjectId(label) ?? name ?? ''
 }
