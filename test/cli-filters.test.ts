@@ -76,7 +76,7 @@ describe('labelpipe load with export filters and params', () => {
     expect(bare.stderr).toContain("API user's time zone")
     const unknown = await runCli(['load', sample, '--to', `ndjson:${join(dir, 'unknown')}`, '--filter', 'dataset=x'])
     expect(unknown.code).toBe(2)
-    expect(unknown.stderr).toContain('unknown filter "dataset"')
+    expect(unknown.stderr).toContain('--filter: unknown filter "dataset"')
     const param = await runCli(['load', sample, '--to', `ndjson:${join(dir, 'param')}`, '--exclude', 'embeddings'])
     expect(param.code).toBe(2)
     expect(param.stderr).toContain('--exclude takes attachments')

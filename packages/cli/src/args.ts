@@ -456,6 +456,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
 
 function optionName(key: string): string {
   if (key === 'input') return '<export>'
+  // The one config key named apart from its flag: repeated --filter values collect into `filters`.
+  if (key === 'filters') return '--filter'
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
 }
 
@@ -518,7 +520,8 @@ Options:
   -h, --help                  this help
 
 Export v1 (a JSON array of labels, detected from content):
-  --project-id <id>           the project id v1 lacks (default: the project name stands in for it)
+  --project-id <id>           the project id of v1 labels (default: from each label's View Label URL, else its
+                              project name)
   --assume-grouped            each data row's labels are adjacent: no sort (fails if one comes back)
   --memory-budget-mb <n>      labels held before sorted runs spill to temp files (default 256)
   --frames-dir <dir>          video frames as <dir>/<label ID>.ndjson, for labels whose Label.frames is a URL
@@ -536,7 +539,8 @@ and renamed when complete; - writes to stdout.
 
 Options:
   --out, -o <file|->          where the v2 NDJSON goes (required)
-  --project-id <id>           the project id v1 lacks (default: the project name stands in for it)
+  --project-id <id>           the project id of v1 labels (default: from each label's View Label URL, else its
+                              project name)
   --assume-grouped            each data row's labels are adjacent: no sort (fails if one comes back)
   --memory-budget-mb <n>      labels held before sorted runs spill to temp files (default 256)
   --frames-dir <dir>          video frames as <dir>/<label ID>.ndjson, for labels whose Label.frames is a URL

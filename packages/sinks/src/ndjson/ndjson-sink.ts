@@ -30,7 +30,7 @@ export function ndjsonSink(options: NdjsonSinkOptions): NdjsonSink {
 }
 
 // Lines are UTF-8 encoded straight into a reused buffer, one Buffer#write per line, and handed to the file (or
-// gzip) in ~1 MiB chunks, two buffers per table taking turns: one is filled while the other is written.
+// gzip) in 256 KiB chunks, two buffers per table taking turns: one is filled while the other is written.
 // Measured on the 236 MB image export (966k rows): building a 1 MiB string with += and converting it with
 // Buffer.from took 11 s against 5.4 s without a sink, 30% of it in GC (the rope of lines was flattened in old
 // space); encoding into reused buffers leaves nothing behind but the line itself.

@@ -29,7 +29,7 @@ export interface ParquetSinkOptions extends FileSinkOptions {
    * Bytes of rows held in JavaScript across all tables before they are written out (an estimate: string
    * lengths plus 8 bytes per value); past it, the table holding most is written early: to its row spool with
    * parquet-wasm, to parquetjs-lite's encoder otherwise. Default 16 MiB. parquet-wasm also writes each table's
-   * rows out every 4,096 rows or 512 KiB of strings, so the default is reached only with many tables.
+   * rows out every 2,048 rows or 256 KiB of strings, so the default is reached only with many tables.
    */
   readonly maxBufferedBytes?: number
 }
