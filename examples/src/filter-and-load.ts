@@ -1,19 +1,34 @@
 // Labelbox's export filters and params applied while loading: keep the data rows whose workflow status is Done
-// and that were active in 2023 or later, leave attachments out, and write NDJSON.
-// Run: node examples/dist/filter-and-load.js [export.ndjson] [out-dir]
+// and that were active in 2023 or later, leave attachments out, and write NDJSON. Times and param names from
+// outside (a command line, a config file) are checked first, with filterTime and excludableParams.
+// Run: node examples/dist/filter-and-load.js [export.ndjson] [out-dir] [exclude,…]
 import { newLoadId, runPipeline, runStage, runStagePerBatch } from '@labelpipe/core'
 import { ndjsonSink } from '@labelpipe/sinks/ndjson'
 import { readV2Export } from '@labelpipe/sources'
-import { filterDataRows, flattenDataRows } from '@labelpipe/transforms'
+import { type ExcludableParam, excludableParams, filterDataRows, filterTime, flattenDataRows } from '@labelpipe/transforms'
 
 const input = process.argv[2] ?? new URL('../data/sample-v2.ndjson', import.meta.url).pathname
 const dir = process.argv[3] ?? 'out/example-filtered'
 const loadId = newLoadId()
 
+// Param groups by name, as a user gives them: excludableParams lists the ones a load can leave out.
+const exclude = (process.argv[4] ?? 'attachments').split(',').map((name) => {
+  if (!(excludableParams as readonly string[]).includes(name)) throw new Error(`${name} is not one of ${excludableParams.join(', ')}`)
+  return name as ExcludableParam
+})
+// Times need an offset: Labelbox reads a bare date-time in the API user's time zone. filterTime is the filter's
+// own rule: epoch milliseconds for a time it takes, an InvalidOptionError naming the option for one it refuses.
+const from = '2023-01-01T00:00:00Z'
+console.log(`lastActivityAt.from ${from} is ${filterTime('lastActivityAt.from', from)} ms`)
+try {
+  filterTime('lastActivityAt.from', '2023-01-01')
+} catch (error) {
+  console.log(`a date without an offset is refused: ${(error as Error).message}`)
+}
+
 const filter = filterDataRows({
-  // Times need an offset: Labelbox reads a bare date-time in the API user's time zone.
-  filters: { workflowStatus: ['Done'], lastActivityAt: { from: '2023-01-01T00:00:00Z' } },
-  exclude: ['attachments'],
+  filters: { workflowStatus: ['Done'], lastActivityAt: { from } },
+  exclude,
 })
 const flatten = flattenDataRows({ loadId, source: 'v2' })
 await runPipeline({

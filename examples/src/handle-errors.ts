@@ -17,18 +17,19 @@ async function load(maxErrors: number) {
   const loadId = newLoadId()
   const letters = deadLetterFile(join(dir, `${loadId}.dead-letters.ndjson`))
   try {
-    return await runPipeline({
+    const result = await runPipeline({
       source: readV2Export(input, { maxErrors, deadLetters: letters.write }),
       transforms: [{ name: 'flattenDataRows', run: runStage(flattenDataRows({ loadId, source: 'v2' })) }],
       sink: ndjsonSink({ dir: join(dir, 'tables'), loadId }),
     })
+    return { result, deadLetters: letters.count }
   } finally {
     await letters.close()
   }
 }
 
 const ok = await load(2)
-console.log(`with maxErrors 2: ${ok.stages[0]?.records} data rows loaded, 2 lines dead-lettered`)
+console.log(`with maxErrors 2: ${ok.result.stages[0]?.records} data rows loaded, ${ok.deadLetters} lines dead-lettered`)
 
 try {
   await load(0)
