@@ -86,6 +86,63 @@ const v1FrameShape = z.looseObject({
   classifications: z.array(v1Classification).nullish(),
 })
 
+// The keys below reach typed v2 fields, and then typed columns, unchanged: v1LabelsToDataRows snake-cases the
+// keys of reviews, media attributes and metadata entries (createdAt -> created_at), renames a relationship's
+// like an object's, and copies the values. A wrong-typed value must fail here, where the error names the file,
+// line and v1 field and can be dead-lettered, not later as a TypeError in the flattener or a column error in the
+// sink. Every spelling that becomes a typed v2 key is typed (`createdAt` and `created_at` both become
+// `created_at`); any other key stays loose and goes to the json columns as before. The real v1 samples have
+// only empty lists and `{}` here, so the types are the v2 fields' (v2-export.ts) and the SDK's LBV1 models'.
+
+/** A relationship, renamed like an object (featureId -> feature_id, schemaId -> feature_schema_id, title -> name). */
+const v1Relationship = z.looseObject({
+  featureId: optionalString,
+  feature_id: optionalString,
+  schemaId: optionalString,
+  feature_schema_id: optionalString,
+  title: optionalString,
+  name: optionalString,
+  source: optionalString,
+  target: optionalString,
+  type: optionalString,
+})
+
+/**
+ * A review: the SDK's LBV1 `Review` is `{score, id, createdAt, createdBy, labelId}` (score a float). Fills
+ * label_reviews: id -> review_id, createdBy -> reviewed_by, createdAt -> reviewed_at (timestamptz), score the verdict.
+ */
+const v1Review = z.looseObject({
+  id: optionalString,
+  score: optionalNumber,
+  createdAt: timestamp,
+  created_at: timestamp,
+  createdBy: optionalString,
+  created_by: optionalString,
+  action: optionalString,
+})
+
+/** `Media Attributes` (camelCase, formats.md's mapping table): the keys data_rows has typed columns for. */
+const v1MediaAttributes = z.looseObject({
+  mimeType: optionalString,
+  mime_type: optionalString,
+  assetType: optionalString,
+  asset_type: optionalString,
+  width: optionalNumber,
+  height: optionalNumber,
+  frameRate: optionalNumber,
+  frame_rate: optionalNumber,
+  frameCount: optionalNumber,
+  frame_count: optionalNumber,
+})
+
+/** A `DataRow Metadata` entry: schema id and name fill data_row_metadata columns; `value` takes any type (metadata-rows.ts). */
+const v1MetadataField = z.looseObject({
+  schemaId: optionalString,
+  schema_id: optionalString,
+  schemaName: optionalString,
+  schema_name: optionalString,
+})
+
 /**
  * `Label` of a non-video label ({objects, classifications, relationships}), or of a raw video label:
  * `{frames: "<URL>"}`, whose frames a FramesResolver fetches and puts back as `frames: [...]`.
@@ -93,7 +150,7 @@ const v1FrameShape = z.looseObject({
 const v1LabelContentShape = z.looseObject({
   objects: z.array(v1ObjectShape).nullish(),
   classifications: z.array(v1Classification).nullish(),
-  relationships: z.array(z.looseObject({})).nullish(),
+  relationships: z.array(v1Relationship).nullish(),
   frames: z.union([z.string(), z.array(v1FrameShape)]).nullish(),
 })
 
@@ -105,8 +162,8 @@ const v1LabelShape = z.looseObject({
   'Global Key': optionalString,
   'Dataset Name': optionalString,
   'Project Name': optionalString,
-  'DataRow Metadata': z.array(z.looseObject({})).nullish(),
-  'Media Attributes': z.looseObject({}).nullish(),
+  'DataRow Metadata': z.array(v1MetadataField).nullish(),
+  'Media Attributes': v1MediaAttributes.nullish(),
   // video_export.json: the frames list inlined into `Label` by the tool that fetched it.
   Label: z.union([v1LabelContentShape, z.array(v1FrameShape)]),
   'Created By': optionalString,
@@ -115,7 +172,7 @@ const v1LabelShape = z.looseObject({
   'Seconds to Label': optionalNumber,
   Agreement: optionalNumber,
   'Benchmark Agreement': optionalNumber,
-  Reviews: z.array(z.looseObject({})).nullish(),
+  Reviews: z.array(v1Review).nullish(),
   'Has Open Issues': z.union([z.number(), z.boolean()]).nullish(),
   Skipped: z.boolean().nullish(),
   // unkown_media_type_export.json: one label carries the data row's media type in this key.
