@@ -216,6 +216,32 @@ describe('values', () => {
     expect(bytes[0]?.n).toBe(Buffer.byteLength(tricky[6] as string))
   })
 
+  it('rows across 1 MiB COPY chunks, and values bigger than a chunk, multi-byte, arrive whole and in count', async () => {
+    // ~7 KB rows fill several chunks with a partial row at every boundary; a 3 MiB value and a 1.5 MiB one of
+    // 3-byte characters are each larger than a chunk, so their buffer grows, between rows that do not.
+    const filler = (i: number) => rowOf('data_rows', { data_row_id: `f-${i}`, external_id: `${i}:${'é漢'.repeat(2400)}` })
+    const rows = [
+      ...Array.from({ length: 400 }, (_, i) => filler(i)),
+      rowOf('data_rows', { data_row_id: 'big-ascii', external_id: 'a\tb'.repeat(1024 * 1024) }),
+      ...Array.from({ length: 3 }, (_, i) => filler(400 + i)),
+      rowOf('data_rows', { data_row_id: 'big-cjk', external_id: '漢'.repeat(512 * 1024) }),
+      ...Array.from({ length: 200 }, (_, i) => filler(403 + i)),
+    ]
+    await loadRows('chunks', 'chunks-1', [located(rows.slice(0, 300)), located(rows.slice(300))])
+    const [summary] = await one<{ n: number; bytes: string }>(
+      'SELECT count(*)::int AS n, sum(octet_length(external_id))::text AS bytes FROM chunks.data_rows',
+    )
+    const expected = rows.reduce((sum, { row }) => sum + Buffer.byteLength((row as { external_id: string }).external_id), 0)
+    expect(summary).toEqual({ n: rows.length, bytes: String(expected) })
+    const big = await one<{ data_row_id: string; external_id: string }>(
+      `SELECT data_row_id, external_id FROM chunks.data_rows WHERE data_row_id IN ('big-ascii', 'big-cjk', 'f-401') ORDER BY 1`,
+    )
+    expect(big.map((row) => row.data_row_id)).toEqual(['big-ascii', 'big-cjk', 'f-401'])
+    expect(big[0]?.external_id === 'a\tb'.repeat(1024 * 1024)).toBe(true)
+    expect(big[1]?.external_id === '漢'.repeat(512 * 1024)).toBe(true)
+    expect(big[2]?.external_id).toBe(`401:${'é漢'.repeat(2400)}`)
+  })
+
   it('timestamps (BC, far future, before 1970), doubles, ints, booleans and NULLs round-trip', async () => {
     const times = [
       0,

@@ -35,9 +35,14 @@ class TableBuffer {
     this.bytes = bytes
   }
 
+  /** Whether `line` surely fits in the room left: at most 3 UTF-8 bytes per UTF-16 unit. */
+  fits(line: string): boolean {
+    return this.end + 3 * line.length <= this.bytes.length
+  }
+
   append(line: string): void {
-    // At most 3 UTF-8 bytes per UTF-16 unit; only a line longer than the room left (a giant json value) grows the buffer.
-    if (this.end + 3 * line.length > this.bytes.length) {
+    // Only a line longer than an empty buffer (a giant json value) grows it: a fuller one is sent first (write()).
+    if (!this.fits(line)) {
       const grown = Buffer.allocUnsafe(Math.max(chunkBytes, this.end + 3 * line.length))
       this.bytes.copy(grown, 0, 0, this.end)
       this.bytes = grown
@@ -84,7 +89,11 @@ export class StagingWriter {
     if (!Array.isArray(batch)) throw new SinkError(`expected a batch (an array of located table rows), got ${describe(batch)}`)
     for (const { value, at } of batch) {
       const buffer = this.#tables.get(value.table) ?? this.#open(value.table, at)
-      buffer.append(`${buffer.encode(value.row, at)}\t${at.byteOffset}\t${this.#seq++}\n`)
+      const line = `${buffer.encode(value.row, at)}\t${at.byteOffset}\t${this.#seq++}\n`
+      // Sent before it would have to grow. Flushing after the line, as before, grew (copied) every chunk once: a
+      // 1 MiB buffer reaches 1 MiB only by overflowing.
+      if (buffer.end > 0 && !buffer.fits(line)) await this.#flush(buffer)
+      buffer.append(line)
       if (buffer.end >= chunkBytes) await this.#flush(buffer)
     }
   }
