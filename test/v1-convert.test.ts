@@ -200,6 +200,22 @@ describe('the real v1 samples', () => {
     expect(rows?.map((row) => [row.media_type, row.media_attributes])).toEqual([['text', '{"mime_type":"text/plain"}']])
   })
 
+  it('an object key v1 lacks but v2 names is dropped and counted, not written over the v2 field', async () => {
+    const image = JSON.parse(await readFile(new URL('image_export.json', sharedV1Fixtures), 'utf8'))
+    const [object] = image.Label.objects
+    const objects = [{ ...object, name: 5, page_number: 'x', annotation_kind: 'Fake', unit: 'px' }]
+    const file = join(dir, 'colliding-keys.json')
+    await writeFile(file, JSON.stringify([{ ...image, Label: { ...image.Label, objects } }]))
+    const { records, convert } = await v1ToV2(file)
+    expect(convert.stats.droppedObjectKeys).toMatchObject({ name: 1, page_number: 1, annotation_kind: 1 })
+    const rows = tablesOf(
+      records.map((record) => record.value),
+      'v1',
+    ).get('objects')
+    expect(rows?.map((row) => [row.name, row.annotation_kind])).toEqual([[object.title, 'ImageBoundingBox']])
+    expect(JSON.parse(rows?.[0]?.geometry as string)).toMatchObject({ unit: 'px' })
+  })
+
   it('turns a review score into the v2 action: positive Approve, negative Reject, zero none', async () => {
     const text = JSON.parse(await readFile(new URL('text_export.json', sharedV1Fixtures), 'utf8'))
     const review = (id: string, score: number) => ({

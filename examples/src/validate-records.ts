@@ -27,6 +27,7 @@ import {
   v2Label,
   v2MetadataField,
   v2Object,
+  v2ObjectFields,
   v2Project,
   v2Relationship,
 } from '@labelpipe/core'
@@ -174,6 +175,9 @@ for await (const batch of readV1Export(v1Input, { name: 'sample-v1.json' })) {
 for (const time of ['2023-06-12T18:42:24.000+00:00', '2023-06-12 18:42:24']) {
   console.log(`timestamp ${time}: ${isoTimestampWithZone.test(time) ? 'has a zone' : 'no zone, refused'}`)
 }
+
+// The names v2 gives an object's fields: a converter of your own must not fill them from keys it does not know.
+console.log(`v2 object fields: ${[...v2ObjectFields].slice(0, 3).join(', ')}, … (${v2ObjectFields.size})`)
 
 // Load ids name files and SQL rows: check one of your own before a sink refuses it.
 for (const loadId of ['nightly-2026-12-07', 'nightly 2026-12-07', newLoadId()]) {

@@ -91,6 +91,7 @@ export {
   v2Label,
   v2MetadataField,
   v2Object,
+  v2ObjectFields,
   v2Project,
   v2Relationship,
 } from './schemas/v2-export.js'

@@ -7,6 +7,7 @@ import type {
   V2ClassificationAnswer,
   V2Object,
 } from '@labelpipe/core'
+import { v2ObjectFields } from '@labelpipe/core'
 import { countKey } from './flatten-stats.js'
 import type { V1Counters } from './v1-stats.js'
 
@@ -104,7 +105,9 @@ export function v1ObjectToV2(object: V1Object, media: V1Media, stats: V1Counters
   out.annotation_kind = media === 'unknown' ? null : kind
   for (const key in object) {
     if (mappedObjectKeys.has(key)) continue
-    if (droppedObjectKeys.has(key)) countKey(stats.droppedObjectKeys, key)
+    // A key v1 does not have but v2 names (`name`, `mask`, `geojson`, ...) would overwrite, or pose as, the v2
+    // field: a wrong-typed one failed the load in a sink. Dropped and counted like the keys dropped on purpose.
+    if (droppedObjectKeys.has(key) || v2ObjectFields.has(key) || Object.hasOwn(out, key)) countKey(stats.droppedObjectKeys, key)
     // Anything else (`unit` on documents, new keys) is kept under its own name: flattenDataRows puts it in
     // objects.geometry and counts it, so it is never lost.
     else out[key] = object[key]

@@ -225,6 +225,8 @@ export interface V2Annotations extends z.infer<typeof v2AnnotationsShape> {}
 export const v2Annotations: z.ZodType<V2Annotations> = v2AnnotationsShape
 export interface V2Object extends z.infer<typeof v2ObjectShape> {}
 export const v2Object: z.ZodType<V2Object> = v2ObjectShape
+/** The fields v2 gives an object a meaning for (v2Object's keys): what a converter must not fill from unknown keys. */
+export const v2ObjectFields: ReadonlySet<string> = new Set(Object.keys(v2ObjectShape.shape))
 export interface V2Relationship extends z.infer<typeof v2RelationshipShape> {}
 export const v2Relationship: z.ZodType<V2Relationship> = v2RelationshipShape
 export interface V2Frame extends z.infer<typeof v2FrameShape> {}
