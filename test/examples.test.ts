@@ -132,6 +132,7 @@ describe('examples', () => {
     )
     expect(stdout).toMatch(/\nthe third v1 label starts at sample-v1\.json line \d+ \(byte \d+, array index 2\)\n/)
     expect(stdout).toContain('timestamp 2023-06-12T18:42:24.000+00:00: has a zone\ntimestamp 2023-06-12 18:42:24: no zone, refused\n')
+    expect(stdout).toContain('\nv2 object fields: feature_id, feature_schema_id, name, … (14)\n')
     expect(stdout).toContain('load id "nightly-2026-12-07": valid\nload id "nightly 2026-12-07": invalid\n')
     expect(stdout).toMatch(/load id "\d{8}T\d{9}Z-[0-9a-f]{6}": valid\n$/)
   })
@@ -176,6 +177,20 @@ describe('examples', () => {
     expect(Number(own)).toBeGreaterThan(0)
     expect(own).toBe(parsed)
     expect(Number(skipped)).toBeGreaterThan(0)
+  })
+
+  it('partition-by-project writes the rows of each project under its Hive folder, data rows unpartitioned', async () => {
+    const { stdout, stderr } = await run(process.execPath, [example('partition-by-project')], { cwd })
+    expect(stderr).toBe('')
+    expect(stdout).toBe(
+      [
+        'partition columns: project_id',
+        'frame_objects: 3 project folders, e.g. project_id=clc008jdag8ch8wwwywi2s1hi',
+        'data_rows: 1 file, no partition (a data row has no one project)',
+        '"Team A/B" -> project_id=Team A%2FB',
+        '',
+      ].join('\n'),
+    )
   })
 
   it('fan-out fills Parquet and NDJSON from one read with the same rows', async () => {

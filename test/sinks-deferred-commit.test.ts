@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
+import type { TableRow } from '@labelpipe/core'
 import {
   commitSealedParts,
   ndjsonSink,
@@ -101,6 +102,41 @@ describe("file sinks with commit: 'none'", () => {
     await committed.discard()
     expect(await listFiles(root)).toEqual(['objects-unrelated.txt'])
   })
+  it('rows with a partition go to <table>/<partition>/ files; commit, removeParts and uncommittedParts reach them', async () => {
+    const partitionedSink = async (seq: number) => {
+      const sink = ndjsonSink({ dir: root, loadId, seq, commit: 'none' })
+      const [first, second] = tableRows('labels', 2, seq)
+      await writeAsync(sink, [
+        { value: { table: 'labels', row: first, partition: 'project_id=p1' } as TableRow, at: { file: 'x', line: 1, byteOffset: 0 } },
+        { value: { table: 'labels', row: second, partition: 'project_id=p%2F2' } as TableRow, at: { file: 'x', line: 2, byteOffset: 9 } },
+        { value: { table: 'data_rows', row: tableRows('data_rows', 1, seq)[0] } as TableRow, at: { file: 'x', line: 3, byteOffset: 18 } },
+      ])
+      sink.end()
+      await finished(sink)
+      return sink
+    }
+    const zero = await partitionedSink(0)
+    expect(zero.rowCounts).toMatchObject({ labels: 2, data_rows: 1 })
+    expect(zero.sealedParts?.map(({ path, rows }) => [path, rows])).toEqual([
+      [`data_rows/part-${loadId}-00000.ndjson`, 1],
+      [`labels/project_id=p1/part-${loadId}-00000.ndjson`, 1],
+      [`labels/project_id=p%2F2/part-${loadId}-00000.ndjson`, 1],
+    ])
+    await partitionedSink(1)
+    // A killed worker's temp file in a partition folder goes with its seq; seq 0 is committed.
+    await removeParts(root, loadId, [1])
+    await commitSealedParts(root, zero.sealedParts ?? [], { loadId, format: 'ndjson', startedAt: new Date(), facts })
+    expect(await listFiles(root)).toEqual([
+      `_manifests/${loadId}.json`,
+      `data_rows/part-${loadId}-00000.ndjson`,
+      `labels/project_id=p%2F2/part-${loadId}-00000.ndjson`,
+      `labels/project_id=p1/part-${loadId}-00000.ndjson`,
+    ])
+    // A part renamed into a partition folder by a run killed before its manifest.
+    await writeFile(join(root, 'labels', 'project_id=p1', 'part-killed-run-00000.ndjson'), 'x')
+    expect(await uncommittedParts(root, 0)).toEqual(['labels/project_id=p1/part-killed-run-00000.ndjson'])
+  })
+
   it('uncommittedParts lists old published parts whose load has no manifest; sweepUncommittedParts removes them, nothing else', async () => {
     await commitSealedParts(root, await sealed(0, 2), { loadId, format: 'ndjson', startedAt: new Date(), facts })
     // A killed run: parts renamed, no manifest. A shard load, one shard of which has committed. A temp file.

@@ -53,8 +53,10 @@ function normalizeParquetRow(row: Record<string, unknown>): Record<string, unkno
 export async function sortedTableLines(root: string): Promise<Record<string, string[]>> {
   const byTable: Record<string, string[]> = {}
   for (const file of await listFiles(root)) {
-    const [table, name] = file.split('/')
-    if (table === undefined || name === undefined || table.startsWith('_') || !name.endsWith('.ndjson')) continue
+    // <table>/<part> or, partitioned, <table>/<column>=<value>/<part>
+    const path = file.split('/')
+    const [table, name] = [path[0], path.at(-1)]
+    if (table === undefined || name === undefined || path.length < 2 || table.startsWith('_') || !name.endsWith('.ndjson')) continue
     const text = await readFile(join(root, file), 'utf8')
     ;(byTable[table] ??= []).push(...text.split('\n').filter((line) => line !== ''))
   }

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { isValidLoadId, tableNames } from '@labelpipe/core'
-import { excludableParams, filterTime } from '@labelpipe/transforms'
+import { excludableParams, filterTime, partitionColumns } from '@labelpipe/transforms'
 import { z } from 'zod'
 
 /** A `--to` file target: `parquet:<dir>` or `ndjson:<dir>`. */
@@ -213,6 +213,9 @@ export const configSchema = z.discriminatedUnion('command', [
       include: paramList('--include').default([]),
       exclude: paramList('--exclude').default([]),
       tables: tableList.optional(),
+      partitionBy: z
+        .enum(partitionColumns, { error: `takes ${partitionColumns.join(', ')} (docs/schema.md's Hive partitioning)` })
+        .optional(),
       loadId: z.string().refine(isValidLoadId, '--load-id takes letters, digits, _ . - (at most 128)').optional(),
       workers: workersSchema.default(1),
       shard: shardSchema.optional(),
@@ -235,6 +238,11 @@ export const configSchema = z.discriminatedUnion('command', [
     .refine((config) => config.tables === undefined || config.to.every((t) => t.kind !== 'postgres'), {
       path: ['tables'],
       message: 'is for parquet: and ndjson: targets; a postgres:// run replaces whole merge units, which span every table',
+    })
+    // Partition folders are a file layout: a Postgres-only run would drop the flag unseen.
+    .refine((config) => config.partitionBy === undefined || fileTargets(config.to).length > 0, {
+      path: ['partitionBy'],
+      message: 'is for parquet: and ndjson: targets (Hive folders), and no --to names one',
     })
     // A run that leaves part of its input out records no cursor (cursorFacts): it could never advance one.
     .refine((config) => config.tables === undefined || !config.incremental, {
@@ -329,6 +337,7 @@ const optionSpecs = {
     include: { type: 'string', multiple: true },
     exclude: { type: 'string', multiple: true },
     tables: { type: 'string', multiple: true },
+    'partition-by': { type: 'string' },
     'max-line-length': { type: 'string' },
     'load-id': { type: 'string' },
     'pg-schema': { type: 'string' },
@@ -413,6 +422,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     include: v.include,
     exclude: v.exclude,
     tables: v.tables,
+    partitionBy: v['partition-by'],
     maxErrors: v['max-errors'],
     deadLetters: v['dead-letters'],
     loadId: v['load-id'],
@@ -491,6 +501,8 @@ Options:
   --pg-mode <mode>            merge (default: replace each data row's rows), append, or replace (whole tables)
 
   --ndjson-gzip               write .ndjson.gz
+  --partition-by project_id   parquet:/ndjson: files of each project under <table>/project_id=<id>/ (Hive); the
+                              data row tables (data_rows, data_row_metadata, attachments) stay unpartitioned
   --interpolate               fill video frames between key frames (boxes, points; rows flagged interpolated)
   --filter <key>=<value>      keep only matching data rows (repeat: AND); Labelbox's export filters:
                               last_activity_at=FROM..TO, label_created_at=FROM..TO (ISO-8601 with offset,

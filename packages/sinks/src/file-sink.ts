@@ -95,14 +95,16 @@ interface OpenTable {
 }
 
 /**
- * A Writable of `Batch<TableRow>` that writes one part file per table in the pg-copy-streams mould: `_write`
+ * A Writable of `Batch<TableRow>` that writes one part file per table (per table and Hive partition folder for rows
+ * that carry a `partition`: `<table>/project_id=<id>/`) in the pg-copy-streams mould: `_write`
  * appends, `_final` commits (encoders finished, every file fsynced, renamed, folders fsynced, manifest written
  * last) and only then is 'finish' emitted; `_destroy` before 'finish' removes every file of the run.
  */
 export abstract class FileSink extends Writable {
   readonly #options: ParsedFileSinkOptions
   readonly #format: FileFormat
-  readonly #tables = new Map<TableName, OpenTable>()
+  /** By folder: the table's name, or `<table>/<partition>`. */
+  readonly #tables = new Map<string, OpenTable>()
   readonly #startedAt = new Date()
   /** The write or commit in progress; `_destroy` waits for it so no file is created behind its back. */
   #busy: Promise<void> = Promise.resolve()
@@ -119,7 +121,7 @@ export abstract class FileSink extends Writable {
   /** Rows accepted per table so far (every table, 0 when none). */
   get rowCounts(): { readonly [T in TableName]: number } {
     const counts = Object.fromEntries(tableNames.map((table) => [table, 0])) as Record<TableName, number>
-    for (const [table, { writer }] of this.#tables) counts[table] = writer.rows
+    for (const { table, writer } of this.#tables.values()) counts[table] += writer.rows
     return counts
   }
 
@@ -181,18 +183,21 @@ export abstract class FileSink extends Writable {
   async #writeBatch(batch: Batch<TableRow>): Promise<void> {
     if (!Array.isArray(batch)) throw new SinkError(`expected a batch (an array of located table rows), got ${typeof batch}`)
     for (const { value, at } of batch) {
-      const writer = (this.#tables.get(value.table) ?? this.#open(value.table, at)).writer
+      // A row with a partition (TableRow.partition) goes to that Hive folder's part file of its table.
+      const key = value.partition === undefined ? value.table : `${value.table}/${value.partition}`
+      const writer = (this.#tables.get(key) ?? this.#open(key, value.table, at)).writer
       writer.append(value.row, at)
       if (writer.full) await writer.flush()
     }
     await this.#keepWithinBudget()
   }
 
-  #open(table: TableName, at: Position): OpenTable {
+  /** `folder`: the table's, or a partition folder in it (`<table>/project_id=<id>`). */
+  #open(folder: string, table: TableName, at: Position): OpenTable {
     const { dir, loadId, seq } = this.#options
-    const file = new PartFile(dir, table, partFileName(loadId, seq, this.#format.extension), table)
+    const file = new PartFile(dir, folder, partFileName(loadId, seq, this.#format.extension), table)
     const opened = { table, writer: this.#format.createWriter(table, file, at), file }
-    this.#tables.set(table, opened)
+    this.#tables.set(folder, opened)
     file.create()
     return opened
   }
@@ -212,7 +217,8 @@ export abstract class FileSink extends Writable {
 
   async #commit(): Promise<void> {
     const { dir, loadId, describeRun, commit } = this.#options
-    const opened = tableNames.flatMap((table) => this.#tables.get(table) ?? [])
+    // Table by table in schema.md's order, each table's partitions in the order they were opened.
+    const opened = tableNames.flatMap((table) => [...this.#tables.values()].filter((open) => open.table === table))
     // Every encoder finishes and every file is durable under its temp name before any becomes visible.
     for (const { writer } of opened) await writer.finish()
     if (commit === 'none') {

@@ -2,7 +2,7 @@ import { access, mkdir, rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type LineageSource, type RunFacts, SinkError, type TableName, tableNames } from '@labelpipe/core'
 import { labelpipeVersion } from './labelpipe-version.js'
-import { messageOf, namesIn, PartFile, removeIfPresent, syncFolder } from './part-file.js'
+import { messageOf, namesIn, PartFile, partFolders, removeIfPresent, syncFolder } from './part-file.js'
 
 /** One committed data file, as listed in the manifest. */
 export interface ManifestFile {
@@ -129,9 +129,14 @@ export async function publishLoad(
 ): Promise<PublishedLoad> {
   await assertNotCommitted(root, manifestName)
   for (const part of parts) await part.publish()
-  for (const folder of new Set(parts.map((part) => part.path.slice(0, part.path.indexOf('/'))))) {
-    await syncFolder(join(root, folder), folder)
+  // Each part's folder, and a table's folder above its partition folders (the entries of folders created for the run).
+  const folders = new Set<string>()
+  for (const { path } of parts) {
+    const folder = path.slice(0, path.lastIndexOf('/'))
+    folders.add(folder)
+    folders.add(path.slice(0, path.indexOf('/')))
   }
+  for (const folder of folders) await syncFolder(join(root, folder), folder)
   // The manifest's folder exists and every folder entry is durable before the manifest can appear.
   try {
     await mkdir(join(root, manifestFolder), { recursive: true })
@@ -228,17 +233,19 @@ export async function uncommittedParts(root: string, olderThanMs = 60 * 60 * 100
   const found: string[] = []
   const before = Date.now() - olderThanMs
   for (const table of tableNames) {
-    const folder = join(root, table)
-    for (const name of await namesIn(folder, table)) {
-      const match = publishedPart.exec(name)
-      if (match === null || committed.has(match[1] as string)) continue
-      try {
-        if ((await stat(join(folder, name))).ctimeMs > before) continue
-      } catch (cause) {
-        if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue
-        throw new SinkError(`${table}: cannot stat ${join(folder, name)}: ${messageOf(cause)}`, { cause })
+    for (const folder of await partFolders(root, table)) {
+      for (const name of await namesIn(join(root, folder), table)) {
+        const match = publishedPart.exec(name)
+        if (match === null || committed.has(match[1] as string)) continue
+        const path = join(root, folder, name)
+        try {
+          if ((await stat(path)).ctimeMs > before) continue
+        } catch (cause) {
+          if ((cause as NodeJS.ErrnoException).code === 'ENOENT') continue
+          throw new SinkError(`${table}: cannot stat ${path}: ${messageOf(cause)}`, { cause })
+        }
+        found.push(`${folder}/${name}`)
       }
-      found.push(`${table}/${name}`)
     }
   }
   return found

@@ -18,11 +18,24 @@ export function partFileName(loadId: string, seq: number, extension: string): st
 export async function removeParts(root: string, loadId: string, seqs: readonly number[]): Promise<void> {
   const prefixes = seqs.map((seq) => `_${partFileName(loadId, seq, '.')}`)
   for (const table of tableNames) {
-    const folder = join(root, table)
-    for (const name of await namesIn(folder, table)) {
-      if (prefixes.some((prefix) => name.startsWith(prefix))) await removeIfPresent(join(folder, name), table)
+    for (const folder of await partFolders(root, table)) {
+      for (const name of await namesIn(join(root, folder), table)) {
+        if (prefixes.some((prefix) => name.startsWith(prefix))) await removeIfPresent(join(root, folder, name), table)
+      }
     }
   }
+}
+
+/** A Hive partition folder's name, `<column>=<value>` (`project_id=ck…`); `_` and `.` names are never one. */
+const hivePartitionFolder = /^[^_.][^/]*=/
+
+/**
+ * The folders under `root` that hold `table`'s part files, relative to `root`: the table's own, and the Hive
+ * partition folders in it (`<table>/project_id=<id>`, written under `--partition-by`).
+ */
+export async function partFolders(root: string, table: string): Promise<string[]> {
+  const partitions = (await namesIn(join(root, table), table)).filter((name) => hivePartitionFolder.test(name))
+  return [table, ...partitions.sort().map((name) => `${table}/${name}`)]
 }
 
 /** The entries of `folder`; none when it does not exist (or is not a folder). Errors start with `label`. */

@@ -7,7 +7,14 @@ import {
   type TableName,
   type TableRow,
 } from '@labelpipe/core'
-import { type DataRowFilter, type DataRowFlattener, type FilterStats, filterDataRows, flattenDataRows } from '@labelpipe/transforms'
+import {
+  type DataRowFilter,
+  type DataRowFlattener,
+  type FilterStats,
+  filterDataRows,
+  flattenDataRows,
+  partitionByProject,
+} from '@labelpipe/transforms'
 import { type LoadConfig, leavesInputOut } from '../args.js'
 import { formatCount } from '../format.js'
 
@@ -22,11 +29,12 @@ export interface DataRowStages {
 }
 
 /**
- * v2 data rows -> filterDataRows -> flattenDataRows (-> only the --tables), as `load` runs them in one thread or in each worker.
+ * v2 data rows -> filterDataRows -> flattenDataRows (-> project partitions, --partition-by) (-> only the --tables),
+ * as `load` runs them in one thread or in each worker.
  * `cursors`: with --incremental, those the previous runs reached (readCursors), per project id.
  */
 export function dataRowStages(
-  config: Pick<LoadConfig, 'filters' | 'include' | 'exclude' | 'interpolate' | 'overlapMinutes' | 'tables'>,
+  config: Pick<LoadConfig, 'filters' | 'include' | 'exclude' | 'interpolate' | 'overlapMinutes' | 'tables' | 'partitionBy'>,
   loadId: string,
   source: 'v1' | 'v2',
   cursors: Readonly<Record<string, string>> | undefined,
@@ -38,10 +46,12 @@ export function dataRowStages(
   // interpolated_frames is the export param that materializes frames between key frames: --interpolate here.
   const interpolate = config.interpolate || config.include.includes('interpolated_frames')
   const flatten = flattenDataRows({ loadId, source, interpolate })
+  // Partitions before --tables: a label's rows learn its project from its labels row, which --tables may drop.
+  const partitioned = config.partitionBy === undefined ? flatten : partitionByProject(flatten)
   const transforms = [
     // Batch for batch: the reader's batches are cut by size, and a video data row can be hundreds of KB.
     { name: 'filterDataRows', run: runStagePerBatch(filter) },
-    { name: 'flattenDataRows', run: runStage(config.tables === undefined ? flatten : onlyTables(flatten, config.tables)) },
+    { name: 'flattenDataRows', run: runStage(config.tables === undefined ? partitioned : onlyTables(partitioned, config.tables)) },
   ]
   return { transforms, flatten, filter, filtering }
 }

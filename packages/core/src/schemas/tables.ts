@@ -233,8 +233,14 @@ export const tableSchemas = {
 export type TableName = keyof typeof tableSchemas
 export type TableRowOf<T extends TableName> = z.infer<(typeof tableSchemas)[T]>
 
-/** One output row tagged with its table: what transforms emit and sinks consume. */
-export type TableRow = { [T in TableName]: { readonly table: T; readonly row: TableRowOf<T> } }[TableName]
+/**
+ * One output row tagged with its table: what transforms emit and sinks consume. `partition`, when set, is the
+ * Hive partition folder a file sink writes the row under (`project_id=<id>`, docs/schema.md File layout; set by
+ * transforms' `partitionByProject`); the Postgres sink has no use for it.
+ */
+export type TableRow = {
+  [T in TableName]: { readonly table: T; readonly row: TableRowOf<T>; readonly partition?: string | undefined }
+}[TableName]
 
 export const tableNames = Object.keys(tableSchemas) as TableName[]
 
