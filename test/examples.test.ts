@@ -219,6 +219,7 @@ describe('examples', () => {
     expect(stdout).toMatch(
       /^dead letter: line 2 \(byte 27\) LP_EXPORT_FORMAT: "\{\\"data_row\\":"\ndead letter: line 4 \(byte 67\) LP_EXPORT_FORMAT: "\{\\"data_row\\":\{\}\}"\n/,
     )
+    expect(stdout).toContain('\na letter without its raw text is one: false\n')
     expect(stdout).toContain('\nparts without a manifest older than an hour: 0\n')
     const [, swept] = /\nof any age: 1 \((data_rows\/part-\S+\.ndjson)\)\n/.exec(stdout) ?? []
     expect(swept).toBeDefined()

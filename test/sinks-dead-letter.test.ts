@@ -112,9 +112,13 @@ describe('readDeadLetters', () => {
     expect(await all(path)).toEqual(written)
   })
 
-  it('names the file and line of a line that is not a dead letter', async () => {
+  it('names the file, line and field of a line that is not a dead letter', async () => {
     const path = join(root, 'dead.ndjson')
-    await writeFile(path, `${JSON.stringify(letter(1))}\n{"file":"x","line":"two"}\n`)
-    await expect(all(path)).rejects.toThrow(`dead letters: ${path} line 2 is not a dead letter`)
+    await writeFile(path, `${JSON.stringify(letter(1))}\n${JSON.stringify({ ...letter(2), line: 'two' })}\nnot json\n`)
+    await expect(all(path)).rejects.toThrow(
+      `dead letters: ${path} line 2 is not a dead letter: line: Invalid input: expected number, received string`,
+    )
+    await writeFile(path, `${JSON.stringify(letter(1))}\nnot json\n`)
+    await expect(all(path)).rejects.toThrow(new RegExp(`dead letters: ${path} line 2 is not JSON: Unexpected token`))
   })
 })

@@ -4,7 +4,7 @@
 // Run: node examples/dist/housekeeping.js
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { newLoadId, runPipeline, runStage } from '@labelpipe/core'
+import { deadLetter, newLoadId, runPipeline, runStage } from '@labelpipe/core'
 import { deadLetterFile, ndjsonSink, readDeadLetters, sweepUncommittedParts, uncommittedParts } from '@labelpipe/sinks/ndjson'
 import { readV2Export } from '@labelpipe/sources'
 import { flattenDataRows } from '@labelpipe/transforms'
@@ -37,6 +37,10 @@ const first = await load()
 for await (const letter of readDeadLetters(first.deadLetters)) {
   console.log(`dead letter: line ${letter.line} (byte ${letter.byteOffset}) ${letter.code}: ${JSON.stringify(letter.raw)}`)
 }
+// Each line was checked against core's `deadLetter` schema; a letter of your own can be checked the same way.
+console.log(
+  `a letter without its raw text is one: ${deadLetter.safeParse({ file: 'x', line: 1, byteOffset: 0, code: 'c', reason: 'r' }).success}`,
+)
 
 // ---- A load without its manifest: here a committed one whose manifest is then removed, as a run killed after
 // its renames and before its manifest leaves it (its parts are published, no reader should trust them). ----

@@ -19,7 +19,7 @@ export { FanOutSink, fanOutSink } from './fan-out-sink.js'
 export type { FrameStore } from './frame-store.js'
 export { attachFrameStore, frameNumber, frameStoreKey, frameStoreOf } from './frame-store.js'
 export type { DeadLetter, DeadLetterSink, LineageSource, RunFacts } from './load-run.js'
-export { isValidLoadId, newLoadId } from './load-run.js'
+export { deadLetter, isValidLoadId, newLoadId } from './load-run.js'
 export type {
   PipelineProgress,
   PipelineSource,

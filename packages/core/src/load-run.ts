@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
 
 /** The `_source` lineage value of docs/schema.md. */
 export type LineageSource = 'v1' | 'v2' | 'v1_frames' | 'webhook'
@@ -41,16 +42,19 @@ export interface RunFacts {
   readonly recordsCursors?: boolean | undefined
 }
 
-/** A bad record set aside instead of failing the run (`maxErrors`). One NDJSON line of the dead-letter file. */
-export interface DeadLetter {
-  readonly file: string
-  readonly line: number
-  readonly byteOffset: number
-  readonly code: string
-  readonly reason: string
-  /** The record's text as read; invalid UTF-8 shows as U+FFFD. */
-  readonly raw: string
-}
+/**
+ * A bad record set aside instead of failing the run (`maxErrors`): one NDJSON line of the dead-letter file, read
+ * back (readDeadLetters) against this schema. `raw` is the record's text as read; invalid UTF-8 shows as U+FFFD.
+ */
+export const deadLetter = z.object({
+  file: z.string(),
+  line: z.int().nonnegative(),
+  byteOffset: z.int().nonnegative(),
+  code: z.string(),
+  reason: z.string(),
+  raw: z.string(),
+})
+export type DeadLetter = Readonly<z.infer<typeof deadLetter>>
 
 /** Where a source puts bad records; resolves once the letter is accepted (a slow writer slows the source). */
 export type DeadLetterSink = (letter: DeadLetter) => void | Promise<void>

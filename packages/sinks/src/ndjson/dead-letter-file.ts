@@ -4,7 +4,7 @@ import { type FileHandle, mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { createInterface } from 'node:readline'
 import { finished } from 'node:stream/promises'
-import { type DeadLetter, type DeadLetterSink, isLabelpipeError, SinkError } from '@labelpipe/core'
+import { type DeadLetter, type DeadLetterSink, deadLetter, formatFieldPath, isLabelpipeError, SinkError } from '@labelpipe/core'
 import { messageOf } from '../part-file.js'
 
 /** An append-only NDJSON file of dead letters, made by `deadLetterFile()`. */
@@ -129,9 +129,7 @@ export async function* readDeadLetters(path: string): AsyncGenerator<DeadLetter>
   try {
     for await (const text of lines) {
       line++
-      const letter = parseLetter(text)
-      if (letter === undefined) throw new SinkError(`dead letters: ${path} line ${line} is not a dead letter`)
-      yield letter
+      yield parseLetter(text, `${path} line ${line}`)
     }
   } finally {
     lines.close()
@@ -139,17 +137,19 @@ export async function* readDeadLetters(path: string): AsyncGenerator<DeadLetter>
   }
 }
 
-function parseLetter(text: string): DeadLetter | undefined {
+function parseLetter(text: string, where: string): DeadLetter {
   let value: unknown
   try {
     value = JSON.parse(text)
-  } catch {
-    return undefined
+  } catch (cause) {
+    throw new SinkError(`dead letters: ${where} is not JSON: ${messageOf(cause)}`, { cause })
   }
-  const letter = value as Partial<Record<keyof DeadLetter, unknown>> | null
-  if (typeof letter !== 'object' || letter === null) return undefined
-  const { file, line, byteOffset, code, reason, raw } = letter
-  if (typeof file !== 'string' || typeof code !== 'string' || typeof reason !== 'string' || typeof raw !== 'string') return undefined
-  if (!Number.isSafeInteger(line) || !Number.isSafeInteger(byteOffset)) return undefined
-  return { file, line: line as number, byteOffset: byteOffset as number, code, reason, raw }
+  const parsed = deadLetter.safeParse(value)
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  const field =
+    issue === undefined || issue.path.length === 0
+      ? ''
+      : `${formatFieldPath(issue.path.map((key) => (typeof key === 'number' ? key : String(key))))}: `
+  throw new SinkError(`dead letters: ${where} is not a dead letter: ${field}${issue?.message ?? 'invalid'}`, { cause: parsed.error })
 }
