@@ -390,6 +390,47 @@ describe('webhook receiver (issue 8)', () => {
     expect(hook.receiver.stats).toMatchObject({ busy: 1, batches: 2 })
   })
 
+  it('unsigned bodies held at once stay within maxUnverifiedBytes: past it 503 + Retry-After, then a signed delivery passes', async () => {
+    const hook = await openHook('hook_unverified', { maxBodyBytes: 4000, maxUnverifiedBytes: 10_000 })
+    // Two senders without the secret stall mid-body, holding 7,000 bytes; a third would pass the 10,000.
+    const stalled = [1, 2].map((n) => {
+      const request = httpRequest(hook.url, { method: 'POST', headers: { ...deliveryHeaders(`stall-${n}`), 'content-length': '4000' } })
+      request.on('error', () => undefined)
+      request.write(Buffer.alloc(3500, 120))
+      return request
+    })
+    await vi.waitFor(() => expect(hook.receiver.stats.queued).toBe(2), { timeout: 10_000 })
+    const refused = await sendUnfinished(hook.url, { ...deliveryHeaders('stall-3'), 'content-length': '4000' }, Buffer.alloc(3500, 120))
+    expect(refused).toMatchObject({ status: 503, headers: { 'retry-after': '1', connection: 'close' } })
+    expect(refused.body.error).toBe(
+      'delivery stall-3 (LABEL_UPDATED): the receiver is reading 10000 bytes of unverified bodies (maxUnverifiedBytes); retry later',
+    )
+    for (const request of stalled) request.destroy()
+    await vi.waitFor(() => expect(hook.receiver.stats.queued).toBe(0), { timeout: 10_000 })
+    expect((await deliver(hook.url, stateOf(5, 0), { id: 'after-stall' })).body.outcome).toBe('applied')
+    expect(hook.errors.map((error) => error.message).filter((message) => message.includes('maxUnverifiedBytes'))).toEqual([])
+    expect(() =>
+      webhookReceiver({ connectionString: server.url, secret, flatten: flattenDataRows, maxBodyBytes: 100, maxUnverifiedBytes: 99 }),
+    ).toThrow('maxUnverifiedBytes: must be at least maxBodyBytes')
+  })
+
+  it('close() cuts a body still coming after closeGraceMs, instead of waiting for it forever', async () => {
+    const hook = await openHook('hook_grace', { closeGraceMs: 300 })
+    await hook.receiver.ready()
+    const request = httpRequest(hook.url, { method: 'POST', headers: { ...deliveryHeaders('slow-1'), 'content-length': '1000' } })
+    const ended = new Promise<string>((resolve) => {
+      request.on('error', (error) => resolve(error.message))
+      request.on('response', (response) => resolve(`answered ${response.statusCode}`))
+    })
+    request.write(Buffer.alloc(10, 120))
+    await vi.waitFor(() => expect(hook.receiver.stats.queued).toBe(1), { timeout: 10_000 })
+    const started = Date.now()
+    await hook.receiver.close()
+    expect(Date.now() - started).toBeLessThan(5000)
+    expect(await ended).toMatch(/socket hang up|ECONNRESET/)
+    expect(await count('hook_grace', 'webhook_deliveries')).toBe(0)
+  })
+
   it('a failed commit is 503 + Retry-After and stores nothing; the retried delivery then commits', async () => {
     const hook = await openHook('hook_fail')
     expect((await deliver(hook.url, stateOf(5, 0), { id: 'fail-setup' })).body.outcome).toBe('applied')

@@ -1,7 +1,7 @@
 import type { LabelpipeError } from '@labelpipe/core'
 import type { Pool } from 'pg'
 import { z } from 'zod'
-import { integerOption, optionalFunction, optionsSchema, type SameShape } from '../options.js'
+import { boundedInteger, integerOption, optionalFunction, optionsSchema, type SameShape } from '../options.js'
 import type { TableCounts } from './commit-transaction.js'
 import { postgresLoadOptions } from './postgres-options.js'
 import type { WebhookFlatten } from './webhook-batch.js'
@@ -24,10 +24,21 @@ export interface WebhookReceiverOptions {
   /** Longest body accepted; a longer one is answered 413 and not read further. Default 10 MiB. */
   readonly maxBodyBytes?: number
   /**
+   * Bytes of bodies being read, not yet checked against their signature, over all requests at once; a request
+   * whose body would pass it is answered 503 with Retry-After and its connection closed. Unsigned senders can hold
+   * no more memory than this. At least maxBodyBytes. Default 64 MiB, or maxBodyBytes when that is larger.
+   */
+  readonly maxUnverifiedBytes?: number
+  /**
    * Deliveries held while a batch commits (bodies being read included); past it a request is answered 503 with
    * Retry-After before its body is read. Default 1,000.
    */
   readonly queueSize?: number
+  /**
+   * On close(), how long a request still reading its body may take to finish it, in ms; then its connection is
+   * closed (the sender retries: nothing was acknowledged). Admitted deliveries always commit. Default 10,000.
+   */
+  readonly closeGraceMs?: number
   /** Most deliveries in one batch (one transaction). Default 200. */
   readonly batchSize?: number
   /** How long an idle worker waits for more deliveries before committing a batch smaller than batchSize. Default 20 ms. */
@@ -86,7 +97,9 @@ export const webhookReceiverOptions = optionsSchema({
   secret: secretOption,
   flatten: flattenOption,
   maxBodyBytes: integerOption(10 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+  maxUnverifiedBytes: boundedInteger(1, 2 ** 40).optional(),
   queueSize: integerOption(1000, 1, 1_000_000),
+  closeGraceMs: integerOption(10_000, 0, 3_600_000),
   batchSize: integerOption(200, 1, 100_000),
   batchWaitMs: integerOption(20, 0, 60_000),
   retryAfterSeconds: integerOption(1, 0, 86_400),
@@ -98,6 +111,13 @@ export const webhookReceiverOptions = optionsSchema({
 }).superRefine((options, context) => {
   if ((options.connectionString === undefined) === (options.pool === undefined)) {
     context.addIssue({ code: 'custom', path: ['connectionString'], message: 'exactly one of connectionString and pool is required' })
+  }
+  if (options.maxUnverifiedBytes !== undefined && options.maxUnverifiedBytes < options.maxBodyBytes) {
+    context.addIssue({
+      code: 'custom',
+      path: ['maxUnverifiedBytes'],
+      message: 'must be at least maxBodyBytes, or no body could be read whole',
+    })
   }
 })
 

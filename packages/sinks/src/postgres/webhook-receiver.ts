@@ -75,6 +75,10 @@ class Receiver implements WebhookReceiver {
     batches: 0,
   }
   #reading = 0
+  /** Bytes of the bodies being read, before their signature is checked (maxUnverifiedBytes). */
+  #unverifiedBytes = 0
+  /** The requests whose body is being read: close() ends those still reading after closeGraceMs. */
+  readonly #readingRequests = new Set<IncomingMessage>()
   #seq = 0
   #closing: Promise<void> | undefined
 
@@ -118,8 +122,17 @@ class Receiver implements WebhookReceiver {
   }
 
   async #shutDown(): Promise<void> {
-    // Requests admitted before close() finish: bodies read, batches committed, answers sent.
-    while (this.#requests.size > 0) await Promise.all(this.#requests)
+    // Requests admitted before close() finish: bodies read, batches committed, answers sent. A body still coming
+    // after closeGraceMs (a stalled sender; node:http stops enforcing requestTimeout once its server closes) is
+    // cut: nothing of it was acknowledged, and the sender retries.
+    const cut = setTimeout(() => {
+      for (const request of this.#readingRequests) request.destroy(new Error('the receiver shut down while the body was being read'))
+    }, this.#options.closeGraceMs)
+    try {
+      while (this.#requests.size > 0) await Promise.all(this.#requests)
+    } finally {
+      clearTimeout(cut)
+    }
     await this.#queue.worker
     await this.#ownPool?.end()
   }
@@ -146,12 +159,14 @@ class Receiver implements WebhookReceiver {
       return { status: 503, body: { error: `${why}; retry later` }, retryAfter: true, close: true }
     }
     this.#reading++
+    this.#readingRequests.add(request)
     let received: Answer | Later
     try {
       received = await this.#receive(request)
     } finally {
       // From here a queued delivery holds its slot as one of #queue.waiting, and one in flight holds none.
       this.#reading--
+      this.#readingRequests.delete(request)
     }
     return 'later' in received ? await received.later : received
   }
@@ -163,7 +178,7 @@ class Receiver implements WebhookReceiver {
     const { maxBodyBytes } = this.#options
     const declared = Number(request.headers['content-length'])
     if (declared > maxBodyBytes) throw tooLarge(maxBodyBytes, context)
-    const body = await readBody(request, maxBodyBytes)
+    const body = await this.#readUnverified(request, context)
     if (body === undefined) throw tooLarge(maxBodyBytes, context)
     // Verified on the raw bytes before anything parses them.
     if (!hasValidSignature(this.#options.secret, body, signature)) {
@@ -190,6 +205,36 @@ class Receiver implements WebhookReceiver {
     return { later: this.#queue.enqueue(delivery) }
   }
 
+  /**
+   * The raw body, or undefined once it passes maxBodyBytes. Its bytes count against maxUnverifiedBytes while it is
+   * read: a request that would pass that is refused 503 (busy), so senders without the secret hold bounded memory.
+   */
+  async #readUnverified(
+    request: IncomingMessage,
+    context: { readonly deliveryId: string; readonly event: string },
+  ): Promise<Buffer | undefined> {
+    const { maxBodyBytes } = this.#options
+    const budget = this.#options.maxUnverifiedBytes ?? Math.max(64 * 1024 * 1024, maxBodyBytes)
+    let held = 0
+    try {
+      return await readBody(request, maxBodyBytes, (bytes) => {
+        if (this.#unverifiedBytes + bytes > budget) {
+          this.#counts.busy++
+          throw new WebhookDeliveryError(
+            'LP_INPUT',
+            503,
+            `the receiver is reading ${budget} bytes of unverified bodies (maxUnverifiedBytes); retry later`,
+            context,
+          )
+        }
+        this.#unverifiedBytes += bytes
+        held += bytes
+      })
+    } finally {
+      this.#unverifiedBytes -= held
+    }
+  }
+
   /** A replay of a delivery still queued or in flight gets the original's answer, 200 as "duplicate". */
   async #sameAs(original: Promise<Answer>, deliveryId: string): Promise<Answer> {
     const first = await original
@@ -202,10 +247,16 @@ class Receiver implements WebhookReceiver {
     if (error instanceof WebhookDeliveryError) {
       if (error.status === 401) this.#counts.unauthorized++
       else if (error.status === 413) this.#counts.tooLarge++
-      else this.#counts.invalid++
-      this.#report(error)
+      else if (error.status !== 503) this.#counts.invalid++
+      // A busy receiver is not the sender's error (as a full queue's 503 is not reported).
+      if (error.status !== 503) this.#report(error)
       // A refusal before the whole body was read (any but 400 for the body's content) ends the connection.
-      return { status: error.status, body: { error: error.message }, close: error.status !== 400 || error.code === 'LP_INPUT' }
+      return {
+        status: error.status,
+        body: { error: error.message },
+        close: error.status !== 400 || error.code === 'LP_INPUT',
+        retryAfter: error.status === 503,
+      }
     }
     // A client that went away mid-body, or a bug: nothing was queued. The message is ours, never the body.
     this.#counts.invalid++
@@ -223,10 +274,11 @@ function tooLarge(maxBodyBytes: number, context: { readonly deliveryId: string; 
 }
 
 /**
- * The raw body, or undefined once it passes `maxBodyBytes`. The iterator is left open rather than returned on
- * the limit: returning it would destroy the socket before the 413 is written; the answer closes the connection.
+ * The raw body, or undefined once it passes `maxBodyBytes`; `take(bytes)` accounts each chunk before it is kept
+ * (and may throw to refuse it). The iterator is left open rather than returned on the limit: returning it would
+ * destroy the socket before the answer is written; the answer closes the connection.
  */
-async function readBody(request: IncomingMessage, maxBodyBytes: number): Promise<Buffer | undefined> {
+async function readBody(request: IncomingMessage, maxBodyBytes: number, take: (bytes: number) => void): Promise<Buffer | undefined> {
   const chunks: Buffer[] = []
   let size = 0
   const iterator = request[Symbol.asyncIterator]() as AsyncIterator<Buffer>
@@ -235,6 +287,7 @@ async function readBody(request: IncomingMessage, maxBodyBytes: number): Promise
     if (next.done === true) return Buffer.concat(chunks, size)
     size += next.value.length
     if (size > maxBodyBytes) return undefined
+    take(next.value.length)
     chunks.push(next.value)
   }
 }
