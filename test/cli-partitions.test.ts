@@ -1,7 +1,7 @@
 // `labelpipe load --partition-by project_id` (docs/schema.md, File layout: Hive partitioning): the built CLI in a
 // child process. The same rows as an unpartitioned load, each in the folder of its project, in one thread and in
 // worker threads, Parquet and NDJSON; the data row tables stay unpartitioned.
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -72,6 +72,17 @@ describe('labelpipe load --partition-by project_id', () => {
     await load('--to', `ndjson:${join(dir, 'frames')}`, '--partition-by', 'project_id', '--tables', 'frame_objects')
     const frames = (await listFiles(join(dir, 'frames'))).filter((file) => !file.startsWith('_'))
     expect(frames).toEqual((await listFiles(join(dir, 'split'))).filter((file) => file.startsWith('frame_objects/')))
+  })
+
+  it('refuses a load whose layout differs from the loads in its folder, leaving no file or folder of its own', async () => {
+    const out = join(dir, 'mixed')
+    expect((await runCli(['load', sample, '--to', `parquet:${out}`, '--load-id', 'plain-1', '-q'])).code).toBe(0)
+    const listing = async () => (await readdir(out, { recursive: true })).sort()
+    const before = await listing()
+    const result = await runCli(['load', sample, '--to', `parquet:${out}`, '--load-id', 'split-2', '--partition-by', 'project_id', '-q'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toContain(`but ${join(out, '_manifests', 'plain-1.json')} wrote it without them`)
+    expect(await listing()).toEqual(before)
   })
 
   it('refuses another column, and a run with no file target', async () => {

@@ -1,6 +1,6 @@
 // The file sinks' deferred commit (`commit: 'none'`), as the sharded load uses it: several sinks of one load seal
 // their part files, one commitSealedParts makes them visible under one manifest, removeParts undoes them.
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
@@ -135,6 +135,45 @@ describe("file sinks with commit: 'none'", () => {
     // A part renamed into a partition folder by a run killed before its manifest.
     await writeFile(join(root, 'labels', 'project_id=p1', 'part-killed-run-00000.ndjson'), 'x')
     expect(await uncommittedParts(root, 0)).toEqual(['labels/project_id=p1/part-killed-run-00000.ndjson'])
+  })
+
+  it('a row past 256 open partition files fails the run naming its folder; the failed run leaves no file or folder', async () => {
+    const sink = ndjsonSink({ dir: root, loadId })
+    const [row] = tableRows('labels', 1)
+    const rows = Array.from({ length: 257 }, (_, i) => ({
+      value: { table: 'labels', row, partition: `project_id=p${i}` } as TableRow,
+      at: { file: 'many.ndjson', line: i + 1, byteOffset: i * 100 },
+    }))
+    await writeAsync(sink, rows.slice(0, 256))
+    sink.write(rows.slice(256))
+    sink.end()
+    await expect(finished(sink)).rejects.toThrow(
+      'labels/project_id=p256: more than 256 partition files (tables × projects) in one writer; partitioning keeps each open until the commit',
+    )
+    expect(await readdir(root)).toEqual([])
+  })
+
+  it('a load in the other layout than the loads already in the folder is refused before anything is published', async () => {
+    const flat = ndjsonSink({ dir: root, loadId: 'flat-1' })
+    await writeAsync(flat, [
+      { value: { table: 'labels', row: tableRows('labels', 1)[0] } as TableRow, at: { file: 'x', line: 1, byteOffset: 0 } },
+    ])
+    flat.end()
+    await finished(flat)
+    const before = await listFiles(root)
+    const split = ndjsonSink({ dir: root, loadId: 'split-1' })
+    await writeAsync(split, [
+      {
+        value: { table: 'labels', row: tableRows('labels', 1)[0], partition: 'project_id=p1' } as TableRow,
+        at: { file: 'x', line: 1, byteOffset: 0 },
+      },
+    ])
+    split.end()
+    await expect(finished(split)).rejects.toThrow(
+      `manifest: this load writes labels in partition folders, but ${join(root, '_manifests', 'flat-1.json')} wrote it without them`,
+    )
+    expect(await listFiles(root)).toEqual(before)
+    expect((await readdir(join(root, 'labels'))).sort()).toEqual(['part-flat-1-00000.ndjson'])
   })
 
   it('uncommittedParts lists old published parts whose load has no manifest; sweepUncommittedParts removes them, nothing else', async () => {

@@ -1,4 +1,4 @@
-import { access, mkdir, rename, stat } from 'node:fs/promises'
+import { access, mkdir, readFile, rename, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type LineageSource, type RunFacts, SinkError, type TableName, tableNames } from '@labelpipe/core'
 import { labelpipeVersion } from './labelpipe-version.js'
@@ -95,6 +95,40 @@ export async function assertNotCommitted(root: string, name: string): Promise<vo
   throw new SinkError(`manifest: load ${name} is already committed (${path} exists); use a new load id`)
 }
 
+/** Whether a part file's path (`<table>/<file>` or `<table>/<column>=<value>/<file>`) is in a partition folder. */
+const inPartition = (path: string) => path.split('/').length > 2
+
+/**
+ * Fails (SinkError) when a table of this load is written in one layout, partition folders or none, and a load
+ * already committed under `root` wrote it in the other: DuckDB's `hive_partitioning` refuses such a folder ("Hive
+ * partition mismatch") and a `*` glob silently reads half of it (review repro). Read from the committed manifests'
+ * file paths, so manifests written before partitioning existed count too. Checked before anything is published.
+ */
+async function assertSameLayout(root: string, parts: readonly ManifestFile[]): Promise<void> {
+  const ours = new Map<TableName, boolean>()
+  for (const { table, path } of parts) ours.set(table, inPartition(path))
+  if (ours.size === 0) return
+  for (const name of await namesIn(join(root, manifestFolder), 'manifest')) {
+    if (!name.endsWith('.json') || name.startsWith('_')) continue
+    const path = join(root, manifestFolder, name)
+    let files: unknown
+    try {
+      files = (JSON.parse(await readFile(path, 'utf8')) as { files?: unknown }).files
+    } catch (cause) {
+      throw new SinkError(`manifest: cannot read ${path} to check the folder's layout: ${messageOf(cause)}`, { cause })
+    }
+    if (!Array.isArray(files)) continue
+    for (const file of files as { table?: unknown; path?: unknown }[]) {
+      const partitioned = ours.get(file.table as TableName)
+      if (partitioned === undefined || typeof file.path !== 'string' || inPartition(file.path) === partitioned) continue
+      const [mine, theirs] = partitioned ? ['in partition folders', 'without them'] : ['without partition folders', 'in them']
+      throw new SinkError(
+        `manifest: this load writes ${file.table} ${mine}, but ${path} wrote it ${theirs}: engines cannot read one table folder in both layouts (DuckDB: "Hive partition mismatch"); write to another folder`,
+      )
+    }
+  }
+}
+
 /** A sealed part file and how to make it visible under its final name. */
 export interface PublishablePart extends ManifestFile {
   publish(): Promise<void>
@@ -128,6 +162,7 @@ export async function publishLoad(
   manifestName: string = input.loadId,
 ): Promise<PublishedLoad> {
   await assertNotCommitted(root, manifestName)
+  await assertSameLayout(root, parts)
   for (const part of parts) await part.publish()
   // Each part's folder, and a table's folder above its partition folders (the entries of folders created for the run).
   const folders = new Set<string>()

@@ -1,4 +1,4 @@
-import { type FileHandle, mkdir, open, readdir, rename, unlink } from 'node:fs/promises'
+import { type FileHandle, mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises'
 import { platform } from 'node:os'
 import { dirname, join } from 'node:path'
 import { SinkError, tableNames } from '@labelpipe/core'
@@ -17,13 +17,20 @@ export function partFileName(loadId: string, seq: number, extension: string): st
  */
 export async function removeParts(root: string, loadId: string, seqs: readonly number[]): Promise<void> {
   const prefixes = seqs.map((seq) => `_${partFileName(loadId, seq, '.')}`)
+  const emptied: string[] = []
   for (const table of tableNames) {
     for (const folder of await partFolders(root, table)) {
+      let removed = false
       for (const name of await namesIn(join(root, folder), table)) {
-        if (prefixes.some((prefix) => name.startsWith(prefix))) await removeIfPresent(join(root, folder, name), table)
+        if (!prefixes.some((prefix) => name.startsWith(prefix))) continue
+        await removeIfPresent(join(root, folder, name), table)
+        removed = true
       }
+      // A partition folder that held only these files goes too (removeEmptyFolders keeps one that holds others).
+      if (removed && folder !== table) emptied.push(join(root, folder))
     }
   }
+  await removeEmptyFolders(emptied)
 }
 
 /** A Hive partition folder's name, `<column>=<value>` (`project_id=ck…`); `_` and `.` names are never one. */
@@ -71,6 +78,9 @@ export class PartFile {
   readonly path: string
   readonly tempPath: string
   readonly #label: string
+  readonly #root: string
+  /** Folders the file's creation made, deepest first (not the root): discard() removes those left empty. */
+  #createdFolders: string[] = []
   #handle: FileHandle | undefined
   #tail: Promise<void> = Promise.resolve()
   #failure: SinkError | undefined
@@ -83,6 +93,7 @@ export class PartFile {
     this.path = join(root, folder, fileName)
     this.tempPath = join(root, folder, `_${fileName}.tmp`)
     this.#label = label
+    this.#root = root
   }
 
   get bytes(): number {
@@ -163,6 +174,11 @@ export class PartFile {
     }
   }
 
+  /** Folders the file's creation made, deepest first (never the root): see removeEmptyFolders. */
+  get createdFolders(): readonly string[] {
+    return this.#createdFolders
+  }
+
   async #writeNow(chunk: Uint8Array): Promise<void> {
     if (this.#failure !== undefined) throw this.#failure
     if (this.#state === 'new') await this.#create()
@@ -181,7 +197,12 @@ export class PartFile {
 
   async #create(): Promise<void> {
     try {
-      await mkdir(dirname(this.tempPath), { recursive: true })
+      const first = await mkdir(dirname(this.tempPath), { recursive: true })
+      // mkdir names the first folder it made; every folder from there down to the file's is new.
+      for (let folder = dirname(this.tempPath); first !== undefined && folder !== this.#root; folder = dirname(folder)) {
+        this.#createdFolders.push(folder)
+        if (folder === first || folder === dirname(folder)) break
+      }
     } catch (cause) {
       throw this.#fail('create', this.tempPath, cause)
     }
@@ -211,6 +232,16 @@ export class PartFile {
     this.#failure ??= new SinkError(`${this.#label}: cannot ${operation} ${path}: ${messageOf(cause)}`, { cause })
     return this.#failure
   }
+}
+
+/**
+ * Removes those of `folders` that are empty, deepest first: what the discarded files of a failed run created. A
+ * partitioned run would otherwise leave a folder per table and project it touched (3,193 after one SIGINT in a
+ * review repro). A folder that another file still holds is not empty and stays. Never throws.
+ */
+export async function removeEmptyFolders(folders: Iterable<string>): Promise<void> {
+  const deepestFirst = [...new Set(folders)].sort((a, b) => b.split(/[\\/]/).length - a.split(/[\\/]/).length)
+  for (const folder of deepestFirst) await rmdir(folder).catch(() => undefined)
 }
 
 /**

@@ -38,6 +38,12 @@ describe('partitionByProject', () => {
     expect(() => [...stage(null, at)]).toThrow('a objects row of label l9 came before its labels row')
   })
 
+  it('fails on a project whose folder name would pass 255 bytes, naming it', () => {
+    const name = 'é'.repeat(130)
+    const stage = partitionByProject(() => [row('labels', { label_id: 'l1', project_id: name })])
+    expect(() => [...stage(null, at)]).toThrow(`the partition folder of project "${name}" would be 271 bytes, more than the 255`)
+  })
+
   it('keeps each record apart: a label id known from one record is not reused by the next', () => {
     const stage = partitionByProject((labelled: boolean) =>
       labelled ? [row('labels', { label_id: 'l1', project_id: 'p1' })] : [row('objects', { label_id: 'l1' })],

@@ -36,9 +36,25 @@ export function partitionByProject<In>(flatten: RecordStage<In, TableRow>): Reco
         yield value
         continue
       }
-      yield { table: value.table, row: value.row, partition: `project_id=${hivePartitionValue(project)}` } as TableRow
+      yield { table: value.table, row: value.row, partition: projectFolder(project) } as TableRow
     }
   }
+}
+
+// Most file systems take names of up to 255 bytes: a longer folder fails the load at its first file (ENAMETOOLONG).
+const maxFolderBytes = 255
+
+/** `project_id=<escaped id>`; throws, naming the id, when that cannot be a folder name. */
+function projectFolder(project: string | null): string {
+  const folder = `project_id=${hivePartitionValue(project)}`
+  const bytes = Buffer.byteLength(folder)
+  if (bytes > maxFolderBytes) {
+    // Only a project name standing in for a v1 id gets this long (Labelbox ids are 25 characters).
+    throw new Error(
+      `the partition folder of project ${JSON.stringify(project)} would be ${bytes} bytes, more than the ${maxFolderBytes} a file name may have: give the labels their project id (v1: --project-id)`,
+    )
+  }
+  return folder
 }
 
 // Hive's FileUtils.escapePathName: these characters, and control characters, become %XX in a partition folder's
