@@ -175,6 +175,59 @@ describe('the real v1 samples', () => {
     expect(new Set(unknown.get('labels')?.map((row) => row.project_id))).toEqual(new Set(['ckw3cd90b38br0zd4dh4n1xou']))
   })
 
+  it('review item 4: a label without a View Label URL takes the id another label of its project name gave', async () => {
+    const image = JSON.parse(await readFile(new URL('image_export.json', sharedV1Fixtures), 'utf8'))
+    const { 'View Label': _, ...bare } = image
+    const url = (project: string, id: string) => `https://editor.labelbox.com?project=${project}&label=${id}`
+    const label = (id: string, dataRow: string, project: string, viewLabel?: string) => ({
+      ...(viewLabel === undefined ? bare : { ...bare, 'View Label': viewLabel }),
+      ID: id,
+      'DataRow ID': dataRow,
+      'Project Name': project,
+    })
+    const cars = 'Cars/Trucks = 2021 v2'
+    const labels = [
+      // dr0 sorts before every URL of its project: it keeps the name (the documented residual).
+      label('l0', 'dr0', cars),
+      // In one data row: the URL-less label joins its sibling's project instead of a second one named after it.
+      label('l1', 'dr1', cars, url('ckpzrfmvwabc0001project01', 'l1')),
+      label('l2', 'dr1', cars),
+      // A later data row: the id learned earlier in the export.
+      label('l3', 'dr2', cars),
+      // Two projects share a name: no id is guessed for their URL-less labels, in the data row or after it.
+      label('l4', 'dr3', 'twins', url('ckpzrfmvwabc0002project02', 'l4')),
+      label('l5', 'dr3', 'twins', url('ckpzrfmvwabc0003project03', 'l5')),
+      label('l6', 'dr3', 'twins'),
+      label('l7', 'dr4', 'twins'),
+    ]
+    const file = join(dir, 'partial-urls.json')
+    await writeFile(file, JSON.stringify(labels))
+    const { records } = await v1ToV2(file)
+    const tables = tablesOf(
+      records.map((record) => record.value),
+      'v1',
+    )
+    expect(tables.get('project_data_rows')?.map((row) => [row.data_row_id, row.project_id])).toEqual([
+      ['dr0', cars],
+      ['dr1', 'ckpzrfmvwabc0001project01'],
+      ['dr2', 'ckpzrfmvwabc0001project01'],
+      ['dr3', 'ckpzrfmvwabc0002project02'],
+      ['dr3', 'ckpzrfmvwabc0003project03'],
+      ['dr3', 'twins'],
+      ['dr4', 'twins'],
+    ])
+    expect(tables.get('labels')?.map((row) => [row.label_id, row.project_id])).toEqual([
+      ['l0', cars],
+      ['l1', 'ckpzrfmvwabc0001project01'],
+      ['l2', 'ckpzrfmvwabc0001project01'],
+      ['l3', 'ckpzrfmvwabc0001project01'],
+      ['l4', 'ckpzrfmvwabc0002project02'],
+      ['l5', 'ckpzrfmvwabc0003project03'],
+      ['l6', 'twins'],
+      ['l7', 'twins'],
+    ])
+  })
+
   it('fills data_rows.media_type from the label: its media_type, else the media decided for it', async () => {
     const mediaTypes = async (name: string) => {
       const { records } = await v1ToV2(new URL(name, sharedV1Fixtures).pathname)

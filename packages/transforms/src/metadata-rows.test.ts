@@ -36,7 +36,7 @@ describe('data_row_metadata', () => {
       [2, 'datetime', '2023-05-01T12:30:00+02:00', null, Date.UTC(2023, 4, 1, 10, 30), null, null],
       [3, 'datetime', '2023-05-01T12:30Z', null, Date.UTC(2023, 4, 1, 12, 30), null, null],
       [4, 'string', '2023-05-01T12:30:00', null, null, null, null],
-      [5, 'string', '2023-05-01 12:30:00Z', null, null, null, null],
+      [5, 'datetime', '2023-05-01 12:30:00Z', null, Date.UTC(2023, 4, 1, 12, 30), null, null],
       [6, 'string', '2023-13-45T99:99:99Z', null, null, null, null],
     ])
     expect(rows[0]).toMatchObject({ data_row_id: 'dr-1', name: 's', schema_id: null })

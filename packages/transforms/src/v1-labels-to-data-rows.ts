@@ -22,10 +22,11 @@ export interface V1ToV2Options {
    * label (a v1 export is one project's), or a function from the label's `Project Name`. formats.md says v1 has
    * no project id, but every label's `View Label` URL names it (`https://editor.labelbox.com?project=<id>&label=
    * <id>`, all seven fixtures): without this option, and whenever the function returns undefined, that id is
-   * used, so a v1 load and a v2 load of the same label meet in one merge unit. A label with no such URL falls
-   * back to its project name, making the merge unit (project_name, data_row_id) as schema.md says; the
-   * project_id columns then hold the name (no name: the empty string). The id column is NOT NULL in
-   * project_data_rows, so "null" (schema.md) is not an option there.
+   * used, so a v1 load and a v2 load of the same label meet in one merge unit. A label with no such URL takes
+   * the id another label of its project name gave (ProjectKeys below); with none known it falls back to its
+   * project name, making the merge unit (project_name, data_row_id) as schema.md says; the project_id columns
+   * then hold the name (no name: the empty string). The id column is NOT NULL in project_data_rows, so "null"
+   * (schema.md) is not an option there.
    */
   readonly projectId?: string | ProjectIdOf | undefined
 }
@@ -68,7 +69,7 @@ const mappedLabelKeys: ReadonlySet<string> = new Set([
  * table; the decisions where it is silent or "unconfirmed" are at the code and in the transforms README.
  */
 export function v1LabelsToDataRows(options: V1ToV2Options = {}): V1ToV2Converter {
-  const projectKey = projectKeyOf(options)
+  const projectKeys = new ProjectKeys(options)
   const stats = new V1Counters()
   const convert = (group: V1LabelGroup, _at: Position): V2DataRow[] => {
     const first = group.labels[0]
@@ -76,9 +77,11 @@ export function v1LabelsToDataRows(options: V1ToV2Options = {}): V1ToV2Converter
     stats.dataRows++
     // A Map, not an object: a project named `constructor` or `toString` must not find Object.prototype's.
     const projects = new Map<string, { name: string | null; labels: V2Label[] }>()
-    for (const label of group.labels) {
+    const keys = projectKeys.of(group.labels)
+    for (let i = 0; i < group.labels.length; i++) {
+      const label = group.labels[i] as V1Label
       const name = label['Project Name'] ?? null
-      const key = projectKey(label, name)
+      const key = keys[i] as string
       let project = projects.get(key)
       if (project === undefined) projects.set(key, (project = { name, labels: [] }))
       project.labels.push(v1LabelToV2(label, stats))
@@ -213,14 +216,63 @@ function snakeCaseKeys(entry: Record<string, unknown>): Record<string, unknown> 
   )
 }
 
-function projectKeyOf(options: V1ToV2Options): (label: V1Label, projectName: string | null) => string {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'must be an object')
-  const { projectId } = options
-  if (projectId === undefined) return (label, name) => viewLabelProjectId(label) ?? name ?? ''
-  if (typeof projectId === 'string') {
-    if (projectId === '') throw new InvalidOptionError('projectId', 'must be a non-empty string or a function')
-    return () => projectId
+/**
+ * The `projects` key of each label of a data row. Decision (review item 4): the key comes from the caller's
+ * `projectId`, else the label's `View Label` URL, else an id learned from another label of the same
+ * `Project Name`, else the name. Choosing it per label alone made one project two merge units (and two
+ * partitions) when only some of its labels carried the URL. So a label without a URL takes the id a label of
+ * its project name in the same data row gave; failing that, the id one gave earlier in the export (a map from
+ * name to id, one entry per project name, so bounded by the number of projects). A name seen with two ids
+ * (Labelbox does not make names unique) names no id: its labels without a URL keep the name.
+ * Residual: groups arrive sorted by data row id (groupV1Labels), so a label without a URL whose group comes
+ * before any group holding a URL of its project keeps the name, while later ones take the id; one pass cannot
+ * know what a later label will say.
+ */
+class ProjectKeys {
+  readonly #given: string | ProjectIdOf | undefined
+  /** Project name -> the id its labels' URLs gave so far in the export; null: two different ids. */
+  readonly #learned = new Map<string, string | null>()
+  /** The same, for the data row being keyed (cleared per group). */
+  readonly #inGroup = new Map<string, string | null>()
+
+  constructor(options: V1ToV2Options) {
+    if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'must be an object')
+    const { projectId } = options
+    if (projectId === '' || (projectId !== undefined && typeof projectId !== 'string' && typeof projectId !== 'function')) {
+      throw new InvalidOptionError('projectId', 'must be a non-empty string or a function')
+    }
+    this.#given = projectId
   }
-  if (typeof projectId !== 'function') throw new InvalidOptionError('projectId', 'must be a non-empty string or a function')
-  return (label, name) => projectId(name) ?? viewLabelProjectId(label) ?? name ?? ''
+
+  /** The key of each of one data row's labels, in order. */
+  of(labels: readonly V1Label[]): string[] {
+    const given = this.#given
+    if (typeof given === 'string') return labels.map(() => given)
+    const urlIds = labels.map(viewLabelProjectId)
+    this.#inGroup.clear()
+    for (let i = 0; i < labels.length; i++) {
+      const name = labels[i]?.['Project Name']
+      const id = urlIds[i]
+      if (name == null || id === undefined) continue
+      learn(this.#inGroup, name, id)
+      learn(this.#learned, name, id)
+    }
+    return labels.map((label, i) => {
+      const name = label['Project Name'] ?? null
+      return (typeof given === 'function' ? given(name) : undefined) ?? urlIds[i] ?? this.#idOfName(name) ?? name ?? ''
+    })
+  }
+
+  #idOfName(name: string | null): string | undefined {
+    if (name === null) return undefined
+    const inGroup = this.#inGroup.get(name)
+    if (inGroup !== undefined) return inGroup ?? undefined
+    return this.#learned.get(name) ?? undefined
+  }
+}
+
+function learn(ids: Map<string, string | null>, name: string, id: string): void {
+  const known = ids.get(name)
+  if (known === undefined) ids.set(name, id)
+  else if (known !== id) ids.set(name, null)
 }
