@@ -322,6 +322,17 @@ describe('webhook receiver (issue 8)', () => {
     const json = await deliver(hook.url, `{"data_row": {"id": "${marker}"}, ]`, { id: 'bad-json' })
     const schema = await deliver(hook.url, { data_row: { id: 42, external_id: marker } }, { id: 'bad-schema' })
     const empty = await deliver(hook.url, '', { id: 'bad-empty' })
+    // Inside a union (a segment is a [start, end] pair or an object): the field, not the union's "Invalid input".
+    const segments = { f1: [[1, 'two']] }
+    const union = await deliver(
+      hook.url,
+      { data_row: { id: 'dr-union' }, projects: { p1: { labels: [{ id: 'l1', annotations: { segments } }] } } },
+      { id: 'bad-union' },
+    )
+    expect(union.status).toBe(400)
+    expect(union.body.error).toBe(
+      'delivery bad-union (LABEL_UPDATED): projects.p1.labels[0].annotations.segments.f1[0][1]: Invalid input: expected number, received string',
+    )
     expect([json.status, schema.status, empty.status]).toEqual([400, 400, 400])
     expect(json.body.error).toMatch(/^delivery bad-json \(LABEL_UPDATED\): the body is not valid JSON/)
     expect(schema.body.error).toMatch(/^delivery bad-schema \(LABEL_UPDATED\): data_row\.id: /)
@@ -331,7 +342,7 @@ describe('webhook receiver (issue 8)', () => {
 
     const unknown = await deliver(hook.url, stateOf(2, 0), { id: 'unknown-1', event: 'MODEL_RUN_CREATED' })
     expect(unknown).toMatchObject({ status: 202, body: { delivery: 'unknown-1', outcome: 'ignored' } })
-    expect(hook.receiver.stats).toMatchObject({ invalid: 3, ignored: 1, batches: 0 })
+    expect(hook.receiver.stats).toMatchObject({ invalid: 4, ignored: 1, batches: 0 })
   })
 
   it('LABEL_DELETED deletes its labels from every label table; an older state is stale; a newer one cannot bring a deleted label back', async () => {

@@ -11,6 +11,7 @@ import {
   isoTimestampWithZone,
   isValidLoadId,
   newLoadId,
+  schemaFailure,
   v1Answer,
   v1Classification,
   v1Frame,
@@ -159,9 +160,9 @@ if (projectId === undefined || project?.labels[0] === undefined) throw new Error
 project.labels[0].id = 42
 const result = v2DataRow.safeParse(first)
 if (result.success) throw new Error('a label id of 42 passed the schema')
-const issue = result.error.issues[0]
-const path = (issue?.path ?? []).map((key) => (typeof key === 'symbol' ? String(key) : key))
-console.log(`${formatPosition({ file: 'sample-v2.ndjson', line: 1, byteOffset: 0 })}: ${formatFieldPath(path)}: ${issue?.message}`)
+// schemaFailure picks what the readers report: the first issue, or inside a union the deepest field.
+const { path, message } = schemaFailure(result.error, first)
+console.log(`${formatPosition({ file: 'sample-v2.ndjson', line: 1, byteOffset: 0 })}: ${formatFieldPath(path)}: ${message}`)
 
 // A reader's positions: a v1 label is found by its line, byte and index in the array.
 for await (const batch of readV1Export(v1Input, { name: 'sample-v1.json' })) {

@@ -37,6 +37,8 @@ export { col, columnRegistry } from './schemas/columns.js'
 export type { CompiledValidator } from './schemas/compile-validator.js'
 export { compileValidator } from './schemas/compile-validator.js'
 export { isoTimestampWithZone } from './schemas/export-primitives.js'
+export type { SchemaFailure } from './schemas/schema-failure.js'
+export { schemaFailure } from './schemas/schema-failure.js'
 export type { Column, TableName, TableRow, TableRowOf } from './schemas/tables.js'
 export {
   attachmentsTable,

@@ -3,10 +3,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import {
   compileValidator,
-  type FieldPath,
   LabelpipeError,
   type LabelpipeErrorCode,
   type LabelpipeErrorDetails,
+  schemaFailure,
   type V2DataRow,
   v2DataRow,
 } from '@labelpipe/core'
@@ -160,12 +160,9 @@ export function parseDeliveryBody(body: Buffer, deliveryId: string, event: strin
   if (isV2DataRow(json)) return json
   const result = v2DataRow.safeParse(json)
   if (result.success) return result.data
-  const issue = result.error.issues[0]
-  const path: FieldPath = (issue?.path ?? []).map((key) => (typeof key === 'symbol' ? String(key) : key))
-  throw new WebhookDeliveryError('LP_EXPORT_FORMAT', 400, `${issue?.message ?? 'does not match the Export v2 data row schema'}`, {
-    ...context,
-    path: path.length === 0 ? ['(body)'] : path,
-  })
+  // The deepest field inside a union (segments, key_frame_feature_map), as the export readers report it.
+  const { path, message } = schemaFailure(result.error, json)
+  throw new WebhookDeliveryError('LP_EXPORT_FORMAT', 400, message, { ...context, path: path.length === 0 ? ['(body)'] : path })
 }
 
 /** `data_row.details.last_activity_at` in epoch ms; null when the export carried no details (or no such time). */
