@@ -174,6 +174,34 @@ describe("file sinks with commit: 'none'", () => {
     )
     expect(await listFiles(root)).toEqual(before)
     expect((await readdir(join(root, 'labels'))).sort()).toEqual(['part-flat-1-00000.ndjson'])
+
+    // What is not a manifest in _manifests says nothing of the layout, and fails no load.
+    await writeFile(join(root, '_manifests', 'notes.json'), 'not json')
+    await writeFile(join(root, '_manifests', 'odd.json'), '{"files":[null, 7, {"table":"labels"}]}')
+    await mkdir(join(root, '_manifests', 'folder.json'))
+    const again = ndjsonSink({ dir: root, loadId: 'flat-2' })
+    await writeAsync(again, [
+      { value: { table: 'labels', row: tableRows('labels', 1)[0] } as TableRow, at: { file: 'x', line: 1, byteOffset: 0 } },
+    ])
+    again.end()
+    await finished(again)
+    expect(again.manifest?.load_id).toBe('flat-2')
+  })
+
+  it('a failed run removes the folders it created, but never the root it was given, however it is spelt', async () => {
+    const given = `${join(root, 'new-root')}/`
+    const sink = ndjsonSink({ dir: given, loadId })
+    const [row] = tableRows('labels', 1)
+    const rows = Array.from({ length: 257 }, (_, i) => ({
+      value: { table: 'labels', row, partition: `project_id=p${i}` } as TableRow,
+      at: { file: 'many.ndjson', line: i + 1, byteOffset: i * 100 },
+    }))
+    await writeAsync(sink, rows.slice(0, 256))
+    sink.write(rows.slice(256))
+    sink.end()
+    await expect(finished(sink)).rejects.toThrow('more than 256 partition files')
+    expect(await readdir(root)).toEqual(['new-root'])
+    expect(await readdir(join(root, 'new-root'))).toEqual([])
   })
 
   it('uncommittedParts lists old published parts whose load has no manifest; sweepUncommittedParts removes them, nothing else', async () => {

@@ -111,19 +111,23 @@ async function assertSameLayout(root: string, parts: readonly ManifestFile[]): P
   for (const name of await namesIn(join(root, manifestFolder), 'manifest')) {
     if (!name.endsWith('.json') || name.startsWith('_')) continue
     const path = join(root, manifestFolder, name)
+    // A file there that is not a manifest (notes, a folder named *.json) says nothing of the layout: skipped, as
+    // the loads of a folder must not fail on it.
     let files: unknown
     try {
-      files = (JSON.parse(await readFile(path, 'utf8')) as { files?: unknown }).files
-    } catch (cause) {
-      throw new SinkError(`manifest: cannot read ${path} to check the folder's layout: ${messageOf(cause)}`, { cause })
+      files = (JSON.parse(await readFile(path, 'utf8')) as { files?: unknown } | null)?.files
+    } catch {
+      continue
     }
     if (!Array.isArray(files)) continue
-    for (const file of files as { table?: unknown; path?: unknown }[]) {
-      const partitioned = ours.get(file.table as TableName)
-      if (partitioned === undefined || typeof file.path !== 'string' || inPartition(file.path) === partitioned) continue
+    for (const file of files as unknown[]) {
+      if (typeof file !== 'object' || file === null) continue
+      const { table, path: filePath } = file as { table?: unknown; path?: unknown }
+      const partitioned = ours.get(table as TableName)
+      if (partitioned === undefined || typeof filePath !== 'string' || inPartition(filePath) === partitioned) continue
       const [mine, theirs] = partitioned ? ['in partition folders', 'without them'] : ['without partition folders', 'in them']
       throw new SinkError(
-        `manifest: this load writes ${file.table} ${mine}, but ${path} wrote it ${theirs}: engines cannot read one table folder in both layouts (DuckDB: "Hive partition mismatch"); write to another folder`,
+        `manifest: this load writes ${String(table)} ${mine}, but ${path} wrote it ${theirs}: engines cannot read one table folder in both layouts (DuckDB: "Hive partition mismatch"); write to another folder`,
       )
     }
   }

@@ -1,6 +1,6 @@
 import { type FileHandle, mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises'
 import { platform } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { SinkError, tableNames } from '@labelpipe/core'
 
 /** `part-<loadId>-<seq>.<ext>`, seq zero-padded to 5 digits (docs/schema.md, File layout). */
@@ -199,7 +199,8 @@ export class PartFile {
     try {
       const first = await mkdir(dirname(this.tempPath), { recursive: true })
       // mkdir names the first folder it made; every folder from there down to the file's is new.
-      for (let folder = dirname(this.tempPath); first !== undefined && folder !== this.#root; folder = dirname(folder)) {
+      const root = resolve(this.#root)
+      for (let folder = dirname(this.tempPath); first !== undefined && resolve(folder) !== root; folder = dirname(folder)) {
         this.#createdFolders.push(folder)
         if (folder === first || folder === dirname(folder)) break
       }
