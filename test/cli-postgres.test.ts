@@ -143,9 +143,22 @@ describe('labelpipe load --to postgres://', () => {
     expect(await tableDigests(server.url, 'cli', ['data_rows', 'labels', 'frame_objects'])).toEqual(before)
     expect(await stagingTables(server.url, 'cli')).toEqual([])
     const status = await withClient(server.url, (client) =>
-      client.query<{ status: string }>("SELECT status FROM cli.load_runs WHERE load_id = 'bad-workers'"),
+      client.query<{ status: string; source: string; input: string }>(
+        "SELECT status, source, input FROM cli.load_runs WHERE load_id = 'bad-workers'",
+      ),
     )
-    expect(status.rows[0]?.status).toBe('failed')
+    // The failed run says what it was loading (registered with it, not only at a commit that never came).
+    expect(status.rows[0]).toEqual({ status: 'failed', source: 'v2', input: path })
+
+    // The same in one thread: a bad line fails the run, whose row names its input.
+    const one = await runCli(['load', path, '--to', server.url, '--pg-schema', 'cli', '--load-id', 'bad-one-thread'])
+    expect(one.code).toBe(1)
+    const row = await withClient(server.url, (client) =>
+      client.query<{ status: string; source: string; input: string }>(
+        "SELECT status, source, input FROM cli.load_runs WHERE load_id = 'bad-one-thread'",
+      ),
+    )
+    expect(row.rows[0]).toEqual({ status: 'failed', source: 'v2', input: path })
   })
 
   it('--incremental reads load_state: a re-run takes only what the overlap holds, a later change is taken', async () => {

@@ -34,10 +34,14 @@ export async function createSinks(
   const urls = config.to.flatMap((target) => (target.kind === 'postgres' ? [target.connectionString] : []))
   if (urls.length === 0) return { files, postgres: [] }
   const { postgresSink } = await import('@labelpipe/sinks/postgres')
+  // Known now: load_runs names them from the start, so a run that fails says what it was loading.
+  const { source, input } = describeRun()
   const postgres = urls.map((connectionString) =>
     postgresSink({
       connectionString,
       loadId,
+      source,
+      input,
       describeRun,
       ...(deadLetters === undefined ? {} : { deadLetters }),
       mode: config.pgMode,

@@ -201,6 +201,9 @@ async function preparePostgresLoads(config: LoadConfig, loadId: string): Promise
         await preparePostgresLoad({
           connectionString: target.connectionString,
           loadId,
+          // Known now: load_runs names them from the start, so a run that fails says what it was loading.
+          source: 'v2',
+          input: config.input,
           mode: config.pgMode,
           ...(config.pgSchema === undefined ? {} : { schema: config.pgSchema }),
         }),

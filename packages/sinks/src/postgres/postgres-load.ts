@@ -100,7 +100,7 @@ export async function preparePostgresLoad(options: PostgresLoadOptions): Promise
 }
 
 async function setUpRun(session: PgSession, options: ParsedLoadOptions): Promise<void> {
-  const { schema, loadId } = options
+  const { schema, loadId, source, input } = options
   const locked = await session.query<{ locked: boolean }>('take the run lock', 'SELECT pg_try_advisory_lock($1, $2) AS locked', [
     runLockNamespace,
     lockKey(loadId),
@@ -121,11 +121,13 @@ async function setUpRun(session: PgSession, options: ParsedLoadOptions): Promise
   // A failed load id may be run again; a committed one never (its rows are in the tables).
   const registered = await session.query(
     'register the run in load_runs',
-    `INSERT INTO ${qualified(schema, 'load_runs')} AS r (load_id, started_at, status, labelpipe_version) VALUES ($1, now(), 'running', $2)
-     ON CONFLICT (load_id) DO UPDATE SET started_at = now(), finished_at = NULL, status = 'running', source = NULL, input = NULL,
-       input_bytes = NULL, rows = NULL, dead_letters = NULL, cursor_from = NULL, cursor_to = NULL, labelpipe_version = EXCLUDED.labelpipe_version
+    `INSERT INTO ${qualified(schema, 'load_runs')} AS r (load_id, started_at, status, labelpipe_version, source, input)
+     VALUES ($1, now(), 'running', $2, $3, $4)
+     ON CONFLICT (load_id) DO UPDATE SET started_at = now(), finished_at = NULL, status = 'running', source = EXCLUDED.source,
+       input = EXCLUDED.input, input_bytes = NULL, rows = NULL, dead_letters = NULL, cursor_from = NULL, cursor_to = NULL,
+       labelpipe_version = EXCLUDED.labelpipe_version
      WHERE r.status = 'failed'`,
-    [loadId, await labelpipeVersion()],
+    [loadId, await labelpipeVersion(), source ?? null, input ?? null],
   )
   if (registered.rowCount !== 1) {
     throw new PostgresSinkError(`load ${loadId} is already committed (${schema}.load_runs); use a new load id`)

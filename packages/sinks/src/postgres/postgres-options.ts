@@ -1,4 +1,4 @@
-import type { DeadLetter, RunFacts } from '@labelpipe/core'
+import type { DeadLetter, LineageSource, RunFacts } from '@labelpipe/core'
 import type { Pool } from 'pg'
 import { z } from 'zod'
 import { integerOption, loadIdOption, oneOf, optionalFunction, optionsSchema, type SameShape } from '../options.js'
@@ -40,6 +40,13 @@ export interface PostgresLoadOptions extends PostgresTargetOptions {
   readonly statementTimeoutMs?: number
   /** The `load_state.pipeline` whose cursors the commit advances. Default `'default'`. */
   readonly pipeline?: string
+  /**
+   * What the run reads, written to its `load_runs` row (`source`, `input`) when it registers, so a run that fails
+   * says what it was loading; the commit's facts replace them. Default: null until the commit. `input` is a path
+   * or URL without credentials, as RunFacts.input.
+   */
+  readonly source?: LineageSource
+  readonly input?: string
 }
 
 /** Options of `postgresSink`. */
@@ -117,6 +124,8 @@ const loadShape = {
   mode: oneOf(postgresModes, 'merge'),
   statementTimeoutMs: integerOption(0, 0, 2 ** 31 - 1),
   pipeline: pipelineName,
+  source: z.enum(['v1', 'v2', 'v1_frames', 'webhook'], { error: () => "must be one of 'v1', 'v2', 'v1_frames', 'webhook'" }).optional(),
+  input: z.string({ error: () => 'must be a string' }).optional(),
 }
 
 function exactlyOneConnection(

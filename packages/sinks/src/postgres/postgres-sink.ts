@@ -42,7 +42,7 @@ export class PostgresSink extends Writable {
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
-    const { schema, loadId, mode, statementTimeoutMs, connectTimeoutMs, pipeline } = this.#options
+    const { schema, loadId, mode, statementTimeoutMs, connectTimeoutMs, pipeline, source, input } = this.#options
     const start = async () => {
       this.#load = await preparePostgresLoad({
         ...connectionOf(this.#options),
@@ -52,6 +52,8 @@ export class PostgresSink extends Writable {
         statementTimeoutMs,
         connectTimeoutMs,
         pipeline,
+        ...(source === undefined ? {} : { source }),
+        ...(input === undefined ? {} : { input }),
       })
       this.#staging = await openStaging(this.#options, 0)
     }

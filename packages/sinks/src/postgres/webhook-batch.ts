@@ -177,6 +177,8 @@ async function commitOnce(
     pipeline: context.pipeline,
     statementTimeoutMs: context.statementTimeoutMs,
     connectTimeoutMs: context.connectTimeoutMs,
+    source: 'webhook',
+    input: 'webhook',
   })
   try {
     await pipeline(Readable.from(rowBatches(context.flatten({ loadId, source: 'webhook' }), winners)), load.stagingSink(0))
