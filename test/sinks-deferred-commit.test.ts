@@ -36,6 +36,20 @@ async function sealed(seq: number, rows: number): Promise<readonly SealedPart[]>
   return sink.sealedParts ?? []
 }
 
+/** A sink in `dir` given one labels row in each of 257 partitions, one past the cap, and ended. */
+async function pastThePartitionCap(dir: string) {
+  const sink = ndjsonSink({ dir, loadId })
+  const [row] = tableRows('labels', 1)
+  const rows = Array.from({ length: 257 }, (_, i) => ({
+    value: { table: 'labels', row, partition: `project_id=p${i}` } as TableRow,
+    at: { file: 'many.ndjson', line: i + 1, byteOffset: i * 100 },
+  }))
+  await writeAsync(sink, rows.slice(0, 256))
+  sink.write(rows.slice(256))
+  sink.end()
+  return sink
+}
+
 describe("file sinks with commit: 'none'", () => {
   it('seal part files under their temp names, numbered by seq, and write no manifest', async () => {
     const parts = await sealed(7, 5)
@@ -138,16 +152,7 @@ describe("file sinks with commit: 'none'", () => {
   })
 
   it('a row past 256 open partition files fails the run naming its folder; the failed run leaves no file or folder', async () => {
-    const sink = ndjsonSink({ dir: root, loadId })
-    const [row] = tableRows('labels', 1)
-    const rows = Array.from({ length: 257 }, (_, i) => ({
-      value: { table: 'labels', row, partition: `project_id=p${i}` } as TableRow,
-      at: { file: 'many.ndjson', line: i + 1, byteOffset: i * 100 },
-    }))
-    await writeAsync(sink, rows.slice(0, 256))
-    sink.write(rows.slice(256))
-    sink.end()
-    await expect(finished(sink)).rejects.toThrow(
+    await expect(finished(await pastThePartitionCap(root))).rejects.toThrow(
       'labels/project_id=p256: more than 256 partition files (tables × projects) in one writer; partitioning keeps each open until the commit',
     )
     expect(await readdir(root)).toEqual([])
@@ -189,17 +194,7 @@ describe("file sinks with commit: 'none'", () => {
   })
 
   it('a failed run removes the folders it created, but never the root it was given, however it is spelt', async () => {
-    const given = `${join(root, 'new-root')}/`
-    const sink = ndjsonSink({ dir: given, loadId })
-    const [row] = tableRows('labels', 1)
-    const rows = Array.from({ length: 257 }, (_, i) => ({
-      value: { table: 'labels', row, partition: `project_id=p${i}` } as TableRow,
-      at: { file: 'many.ndjson', line: i + 1, byteOffset: i * 100 },
-    }))
-    await writeAsync(sink, rows.slice(0, 256))
-    sink.write(rows.slice(256))
-    sink.end()
-    await expect(finished(sink)).rejects.toThrow('more than 256 partition files')
+    await expect(finished(await pastThePartitionCap(`${join(root, 'new-root')}/`))).rejects.toThrow('more than 256 partition files')
     expect(await readdir(root)).toEqual(['new-root'])
     expect(await readdir(join(root, 'new-root'))).toEqual([])
   })
