@@ -20,7 +20,15 @@ import { flattenDataRows } from '@labelpipe/transforms'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { WebhookConfig } from '../packages/cli/src/args.js'
 import { runWebhook } from '../packages/cli/src/commands/webhook.js'
-import { type PgClient, type PostgresServer, pg, startPostgresServer, tableDigests, withClient } from './support/postgres-server.js'
+import {
+  loadRuns,
+  type PgClient,
+  type PostgresServer,
+  pg,
+  startPostgresServer,
+  tableDigests,
+  withClient,
+} from './support/postgres-server.js'
 
 const secret = 'whsec-test-8d1f0c2a'
 
@@ -474,6 +482,8 @@ describe('webhook receiver (issue 8)', () => {
     expect(bad.body.error).toMatch(/^delivery nul-1 \(LABEL_UPDATED\): cannot be stored: data_rows\.external_id: NUL character/)
     expect(good.body.outcome).toBe('applied')
     expect(await deliveryIds('hook_unstorable')).toEqual(['nul-2'])
+    // Refused before the batch's run: no failed run, no second staging.
+    expect(Object.values(await loadRuns(server.url, 'hook_unstorable'))).toEqual(['committed'])
   })
 
   it('close() answers every delivery admitted before it, then refuses with 503', async () => {

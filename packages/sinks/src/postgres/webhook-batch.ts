@@ -4,6 +4,7 @@ import {
   type Batch,
   defaultBatchSize,
   isLabelpipeError,
+  type LabelpipeError,
   type LineageSource,
   type Located,
   newLoadId,
@@ -15,6 +16,7 @@ import {
 } from '@labelpipe/core'
 import type { Pool } from 'pg'
 import type { TableCounts } from './commit-transaction.js'
+import { type CopyRowEncoder, copyRowEncoder } from './copy-text.js'
 import { DeliveryRecord } from './delivery-record.js'
 import { preparePostgresLoad } from './postgres-load.js'
 import { WebhookDeliveryError, type WebhookEvent } from './webhook-delivery.js'
@@ -23,6 +25,7 @@ import { committedDeliveryIds } from './webhook-tables.js'
 // One batch of webhook deliveries -> one load run -> one transaction (the receiver's single worker calls this):
 //
 //   pre-check ids in webhook_deliveries ──▶ duplicates answered, not staged
+//   each delivery's rows through the transform and the COPY encoding ──▶ those that cannot be stored answered 400
 //   pickStates: per data row the newest state (last_activity_at, then arrival) ──▶ flatten ──▶ one staging sink
 //   commit: BEGIN ─ schema lock ─ beforeMerge: record deliveries (a raced replay is unstaged)
 //                                             tombstone + delete LABEL_DELETED labels, unstage tombstoned labels
@@ -96,6 +99,13 @@ export async function commitDeliveries(context: BatchContext, deliveries: readon
     outcomes.set(delivery.deliveryId, 'duplicate')
     return false
   })
+  // Rows that cannot be stored (a NUL, a lone surrogate, a failing transform) are found here, delivery by delivery,
+  // before any run: found by staging, each cost the batch a failed run and a second staging (review repro).
+  fresh = fresh.filter((delivery) => {
+    const refusal = unstorable(context, delivery)
+    if (refusal !== undefined) rejected.set(delivery.deliveryId, refusal)
+    return refusal === undefined
+  })
   while (fresh.length > 0) {
     try {
       const committed = await commitOnce(context, fresh)
@@ -105,20 +115,42 @@ export async function commitDeliveries(context: BatchContext, deliveries: readon
       const file = isLabelpipeError(error) ? error.file : undefined
       const bad = file === undefined ? undefined : fresh.find((delivery) => positionOf(delivery).file === file)
       if (bad === undefined || !isLabelpipeError(error)) throw error
-      const prefix = `${positionOf(bad).file} line 1 (byte 0): `
-      const detail = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message
-      rejected.set(
-        bad.deliveryId,
-        new WebhookDeliveryError(error.code, 400, `cannot be stored: ${detail}`, {
-          deliveryId: bad.deliveryId,
-          event: bad.event,
-          cause: error,
-        }),
-      )
+      // What the check above cannot see (the server refusing a value): set aside, and the batch staged again.
+      rejected.set(bad.deliveryId, cannotBeStored(bad, error))
       fresh = fresh.filter((delivery) => delivery !== bad)
     }
   }
   return { loadId: undefined, outcomes, rejected, rows: undefined }
+}
+
+/** The refusal of a delivery whose rows the sink's checks reject, or undefined when every row would be stored. */
+function unstorable(context: BatchContext, delivery: QueuedDelivery): WebhookDeliveryError | undefined {
+  const at = positionOf(delivery)
+  const encoders = new Map<TableRow['table'], CopyRowEncoder>()
+  try {
+    // The transform and the COPY encoding the staging writer runs (the same checks), on this delivery alone.
+    for (const { table, row } of context.flatten({ loadId: checkLoadId, source: 'webhook' })(delivery.dataRow, at)) {
+      let encode = encoders.get(table)
+      if (encode === undefined) encoders.set(table, (encode = copyRowEncoder(table, at)))
+      encode(row, at)
+    }
+    return undefined
+  } catch (cause) {
+    return cannotBeStored(delivery, isLabelpipeError(cause) ? cause : new TransformError(at, { cause }))
+  }
+}
+
+/** Any valid load id: the check's rows are encoded and dropped, never written. */
+const checkLoadId = 'webhook-check'
+
+function cannotBeStored(delivery: QueuedDelivery, error: LabelpipeError): WebhookDeliveryError {
+  const prefix = `${positionOf(delivery).file} line 1 (byte 0): `
+  const detail = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message
+  return new WebhookDeliveryError(error.code, 400, `cannot be stored: ${detail}`, {
+    deliveryId: delivery.deliveryId,
+    event: delivery.event,
+    cause: error,
+  })
 }
 
 /**
