@@ -19,24 +19,31 @@ const withLabelId = hasColumn('label_id')
  * before any table filter, so the labels rows are seen.
  */
 export function partitionByProject<In>(flatten: RecordStage<In, TableRow>): RecordStage<In, TableRow> {
+  // Each project's folder is escaped and measured once, not once a row (bounded by the projects of the export).
+  const folders = new Map<string | null, string>()
+  const folderOf = (project: string | null): string => {
+    let folder = folders.get(project)
+    if (folder === undefined) folders.set(project, (folder = projectFolder(project)))
+    return folder
+  }
   return function* (record, at) {
     // One record's labels only: a label's rows all come from the data row that holds it.
-    const projectOfLabel = new Map<string, string | null>()
+    const folderOfLabel = new Map<string, string>()
     for (const value of flatten(record, at)) {
       const row = value.row as { readonly project_id?: string | null; readonly label_id?: string }
-      let project: string | null
+      let partition: string
       if (withProjectId.has(value.table)) {
-        project = row.project_id ?? null
-        if (value.table === 'labels') projectOfLabel.set(row.label_id as string, project)
+        partition = folderOf(row.project_id ?? null)
+        if (value.table === 'labels') folderOfLabel.set(row.label_id as string, partition)
       } else if (withLabelId.has(value.table)) {
-        const known = projectOfLabel.get(row.label_id as string)
+        const known = folderOfLabel.get(row.label_id as string)
         if (known === undefined) throw new Error(`a ${value.table} row of label ${row.label_id} came before its labels row`)
-        project = known
+        partition = known
       } else {
         yield value
         continue
       }
-      yield { table: value.table, row: value.row, partition: projectFolder(project) } as TableRow
+      yield { table: value.table, row: value.row, partition } as TableRow
     }
   }
 }

@@ -9,7 +9,7 @@ import type { Position, V1Label, V1LabelContent, V1LabelGroup, V2DataRow, V2Labe
 import { InvalidOptionError } from '@labelpipe/core'
 import { countKey } from './flatten-stats.js'
 import { v1ClassificationsToV2, v1ObjectToV2 } from './v1-annotations.js'
-import { decideMedia } from './v1-media.js'
+import { type DecidedMedia, decideMedia } from './v1-media.js'
 import { type V1ConvertStats, V1Counters } from './v1-stats.js'
 import { v1FramesToV2 } from './v1-video.js'
 
@@ -78,13 +78,16 @@ export function v1LabelsToDataRows(options: V1ToV2Options = {}): V1ToV2Converter
     // A Map, not an object: a project named `constructor` or `toString` must not find Object.prototype's.
     const projects = new Map<string, { name: string | null; labels: V2Label[] }>()
     const keys = projectKeys.of(group.labels)
+    let firstMedia: DecidedMedia['media'] = 'unknown'
     for (let i = 0; i < group.labels.length; i++) {
       const label = group.labels[i] as V1Label
       const name = label['Project Name'] ?? null
       const key = keys[i] as string
       let project = projects.get(key)
       if (project === undefined) projects.set(key, (project = { name, labels: [] }))
-      project.labels.push(v1LabelToV2(label, stats))
+      const decided = decideMedia(label)
+      if (i === 0) firstMedia = decided.media
+      project.labels.push(v1LabelToV2(label, decided, stats))
     }
     const datasetName = first['Dataset Name']
     const record: Record<string, unknown> = {
@@ -97,7 +100,7 @@ export function v1LabelsToDataRows(options: V1ToV2Options = {}): V1ToV2Converter
         ...(datasetName == null ? {} : { details: { dataset_name: datasetName } }),
       },
     }
-    const attributes = withAssetType(first['Media Attributes'], first)
+    const attributes = withAssetType(first['Media Attributes'], first.media_type, firstMedia)
     if (attributes != null) record.media_attributes = attributes
     const metadata = first['DataRow Metadata']
     // Decision (formats.md gives no shape): metadata entries are the SDK's fields with camelCase keys
@@ -109,10 +112,9 @@ export function v1LabelsToDataRows(options: V1ToV2Options = {}): V1ToV2Converter
   return Object.assign(convert, { stats: stats as V1ConvertStats })
 }
 
-function v1LabelToV2(label: V1Label, stats: V1Counters): V2Label {
+function v1LabelToV2(label: V1Label, { media, unknownType }: DecidedMedia, stats: V1Counters): V2Label {
   stats.labels++
   for (const key in label) if (!mappedLabelKeys.has(key)) countKey(stats.unmappedLabelKeys, key)
-  const { media, unknownType } = decideMedia(label)
   if (unknownType !== null) countKey(stats.unknownMediaTypes, unknownType)
   else countKey(stats.labelsByMedia, media)
   const openIssues = label['Has Open Issues']
@@ -178,11 +180,13 @@ function v1ReviewToV2(review: Record<string, unknown>): Record<string, unknown> 
  * for it (v1-media.ts: image, video, text, document, geospatial) becomes `asset_type`, so the column is filled
  * for v1 rows too. A label of undecided media adds nothing.
  */
-function withAssetType(attributes: Record<string, unknown> | null | undefined, label: V1Label): Record<string, unknown> | null {
+function withAssetType(
+  attributes: Record<string, unknown> | null | undefined,
+  stated: string | null | undefined,
+  media: DecidedMedia['media'],
+): Record<string, unknown> | null {
   const v2 = attributes == null ? null : snakeCaseKeys(attributes)
   if (v2?.asset_type != null || v2?.mime_type != null) return v2
-  const stated = label.media_type
-  const { media } = decideMedia(label)
   const assetType = stated != null && stated !== '' ? stated : media === 'unknown' ? null : media
   return assetType === null ? v2 : { ...v2, asset_type: assetType }
 }
