@@ -385,6 +385,60 @@ describe('webhook receiver (issue 8)', () => {
     expect(await digests('hook_delete')).toEqual(await digests('batch_delete'))
   })
 
+  it('deliveries of one project each keep their own project, in one batch or out of order across batches', async () => {
+    // A data row in two projects; each delivery carries one project's state (one project's event).
+    const index = rows.findIndex((row) => Object.values(row.projects ?? {}).some((project) => (project.labels ?? []).length > 0))
+    const full = structuredClone(rows[index] as TestRow)
+    const [projectA, stateA] = Object.entries(full.projects ?? {}).find(([, project]) => (project.labels ?? []).length > 0) as [
+      string,
+      TestProject,
+    ]
+    const projectB = `${projectA}-b`
+    const stateB = structuredClone(stateA)
+    for (const label of stateB.labels ?? []) label.id = `${label.id}-b`
+    full.projects = { [projectA]: stateA, [projectB]: stateB }
+    /** The data row at `minutes` with only `project`, its labels updated then and their objects named `tag`. */
+    const onlyProject = (project: string, minutes: number, tag: string): TestRow => {
+      const state = structuredClone(full)
+      const at = new Date(baseMs + minutes * 60_000).toISOString()
+      state.data_row.external_id = tag
+      state.data_row.details = { ...(state.data_row.details ?? {}), last_activity_at: at }
+      const kept = structuredClone(full.projects?.[project] as TestProject)
+      for (const label of kept.labels ?? []) {
+        label.label_details = { ...(label.label_details as object), updated_at: at }
+        for (const object of label.annotations?.objects ?? []) object.name = tag
+      }
+      state.projects = { [project]: kept }
+      return state
+    }
+    const atTen = onlyProject(projectA, 10, 'both-10')
+    atTen.projects = { ...(atTen.projects ?? {}), ...(onlyProject(projectB, 10, 'both-10').projects ?? {}) }
+    const a30 = onlyProject(projectA, 30, 'A30')
+    const b20 = onlyProject(projectB, 20, 'B20')
+    // What should be stored: the data row of the newest delivery (A30), each project from its own newest delivery.
+    const expected = structuredClone(a30)
+    expected.projects = { ...(a30.projects ?? {}), ...(b20.projects ?? {}) }
+    await batchLoad('batch_units', [expected])
+
+    // Across batches, B's older delivery after A's newer one: B is written, the data row stays A's.
+    const hook = await openHook('hook_units')
+    expect((await deliver(hook.url, atTen, { id: 'units-10' })).body.outcome).toBe('applied')
+    expect((await deliver(hook.url, a30, { id: 'units-a30' })).body.outcome).toBe('applied')
+    expect((await deliver(hook.url, b20, { id: 'units-b20' })).body.outcome).toBe('applied')
+    // A state of B older than the stored B (its labels updated before B20's) writes nothing.
+    expect((await deliver(hook.url, onlyProject(projectB, 15, 'B15'), { id: 'units-b15' })).body.outcome).toBe('stale')
+    expect(await digests('hook_units')).toEqual(await digests('batch_units'))
+
+    // In one batch, the same: each delivery is the newest of its own project.
+    const together = await openHook('hook_units_batch', { batchWaitMs: 500 })
+    expect((await deliver(together.url, atTen, { id: 'units-10' })).body.outcome).toBe('applied')
+    const batchesBefore = together.receiver.stats.batches
+    const answers = await Promise.all([deliver(together.url, a30, { id: 'units-a30' }), deliver(together.url, b20, { id: 'units-b20' })])
+    expect(answers.map((answer) => answer.body.outcome)).toEqual(['applied', 'applied'])
+    expect(together.receiver.stats.batches).toBe(batchesBefore + 1)
+    expect(await digests('hook_units_batch')).toEqual(await digests('batch_units'))
+  })
+
   it('when the queue is full, 503 + Retry-After before the body is read; queued deliveries commit when the warehouse frees', async () => {
     const hook = await openHook('hook_busy', { queueSize: 1, batchSize: 1, batchWaitMs: 0 })
     await hook.receiver.ready()

@@ -14,9 +14,9 @@ import { columnList, lockKey, primaryKeyList, qualified, quoteIdent, schemaLockN
 // Until COMMIT nothing is visible; kill -9 at any point before it leaves the targets as they were.
 
 /** Tables whose merge unit is the data row (schema.md: "for data-row tables: data_row_id"). */
-const dataRowTables = ['data_rows', 'data_row_metadata', 'attachments'] as const satisfies readonly TableName[]
+export const dataRowTables = ['data_rows', 'data_row_metadata', 'attachments'] as const satisfies readonly TableName[]
 /** Tables keyed by (project_id, data_row_id, …): the unit is in the row. */
-const projectTables = ['project_data_rows', 'workflow_history'] as const satisfies readonly TableName[]
+export const projectTables = ['project_data_rows', 'workflow_history'] as const satisfies readonly TableName[]
 /** Tables that hang off a label: their unit is their label's (project_id, data_row_id). labels itself is first. */
 export const labelTables = [
   'labels',

@@ -1,36 +1,37 @@
-import { tableNames } from '@labelpipe/core'
-import { labelTables, type PostgresCommitTransaction } from './commit-transaction.js'
-import type { DeliveryOutcome, QueuedDelivery } from './webhook-batch.js'
+import type { TableName } from '@labelpipe/core'
+import { dataRowTables, labelTables, type PostgresCommitTransaction, projectTables } from './commit-transaction.js'
+import type { DeliveryOutcome, QueuedDelivery, StagedState } from './webhook-batch.js'
 import { labelIdsOf } from './webhook-delivery.js'
 
 /**
  * The batch's bookkeeping inside its commit transaction (PostgresLoad.commit's beforeMerge), under the schema's
  * commit lock, so every read of the targets holds until COMMIT, even with several receivers on one schema:
  * 1. every delivery goes into webhook_deliveries; an id already there (committed by another receiver since the
- *    pre-check) is a replay after all: its staged rows, and its deletions, are dropped;
+ *    pre-check) is a replay after all: its staged parts, and its deletions, are dropped;
  * 2. LABEL_DELETED labels are tombstoned and their rows deleted from every label table; staged rows of any
  *    tombstoned label are dropped, so a late, older state cannot bring a deleted label back (label ids are
  *    never reused);
- * 3. staged data rows whose last_activity_at is older than the stored one are dropped with all their rows
- *    (a stored row without the time, or a state without it, is replaced).
+ * 3. staged parts older than what is stored are dropped, part by part (StagedState):
+ *    - the data row's own tables when its last_activity_at is older than the stored data row's;
+ *    - a (project, data row) unit when its delivery's last_activity_at is older than the stored data row's AND
+ *      the unit brings nothing newer than the stored unit: no label created or updated, review or workflow step
+ *      later than the stored unit's latest (unitActivity). A delivery of project B that arrives after a newer one
+ *      of project A still writes B's update; one that repeats a state older than stored writes nothing.
+ *    A stored row without the time, or a state without it, is replaced.
  * The merge then replaces the merge units of what is left.
  */
 export class DeliveryRecord {
   readonly #loadId: string
-  readonly #winners: readonly QueuedDelivery[]
+  readonly #staged: readonly StagedState[]
   readonly #superseded: readonly QueuedDelivery[]
   readonly #deletions: readonly QueuedDelivery[]
   readonly #raced = new Set<string>()
-  readonly #stale = new Set<string>()
+  readonly #staleDataRows = new Set<string>()
+  readonly #staleUnits = new Set<string>()
 
-  constructor(
-    loadId: string,
-    winners: readonly QueuedDelivery[],
-    superseded: readonly QueuedDelivery[],
-    deletions: readonly QueuedDelivery[],
-  ) {
+  constructor(loadId: string, staged: readonly StagedState[], superseded: readonly QueuedDelivery[], deletions: readonly QueuedDelivery[]) {
     this.#loadId = loadId
-    this.#winners = winners
+    this.#staged = staged
     this.#superseded = superseded
     this.#deletions = deletions
   }
@@ -39,7 +40,7 @@ export class DeliveryRecord {
     const outcomes = new Map<string, DeliveryOutcome>()
     const set = (delivery: QueuedDelivery, outcome: DeliveryOutcome) =>
       outcomes.set(delivery.deliveryId, this.#raced.has(delivery.deliveryId) ? 'duplicate' : outcome)
-    for (const delivery of this.#winners) set(delivery, this.#stale.has(delivery.dataRow.data_row.id) ? 'stale' : 'applied')
+    for (const state of this.#staged) set(state.delivery, this.#isStale(state) ? 'stale' : 'applied')
     for (const delivery of this.#superseded) set(delivery, 'superseded')
     for (const delivery of this.#deletions) set(delivery, 'deleted')
     return outcomes
@@ -51,10 +52,17 @@ export class DeliveryRecord {
     await this.#unstageStale(tx)
   }
 
+  /** Whether every part the state would have written is older than what is stored. */
+  #isStale({ delivery, dataRow, projects }: StagedState): boolean {
+    const id = delivery.dataRow.data_row.id
+    return (!dataRow || this.#staleDataRows.has(id)) && projects.every((project) => this.#staleUnits.has(unitKey(project, id)))
+  }
+
   async #recordDeliveries(tx: PostgresCommitTransaction): Promise<void> {
-    const all = [...this.#winners, ...this.#superseded, ...this.#deletions]
+    const stagedDeliveries = new Set(this.#staged.map((state) => state.delivery))
+    const all = [...stagedDeliveries, ...this.#superseded, ...this.#deletions]
     const outcome = (delivery: QueuedDelivery) =>
-      delivery.event === 'LABEL_DELETED' ? 'deleted' : this.#winners.includes(delivery) ? 'applied' : 'superseded'
+      delivery.event === 'LABEL_DELETED' ? 'deleted' : stagedDeliveries.has(delivery) ? 'applied' : 'superseded'
     const inserted = await tx.query<{ delivery_id: string }>(
       'record the webhook deliveries',
       `INSERT INTO ${tx.target('webhook_deliveries')} (delivery_id, event, data_row_id, last_activity_at, received_at, load_id, outcome)
@@ -74,8 +82,8 @@ export class DeliveryRecord {
     )
     const recorded = new Set(inserted.rows.map((row) => row.delivery_id))
     for (const delivery of all) if (!recorded.has(delivery.deliveryId)) this.#raced.add(delivery.deliveryId)
-    const unstage = this.#winners.filter((d) => this.#raced.has(d.deliveryId)).map((d) => d.dataRow.data_row.id)
-    if (unstage.length > 0) await unstageDataRows(tx, unstage, 'unstage replayed deliveries')
+    const replayed = this.#staged.filter((state) => this.#raced.has(state.delivery.deliveryId))
+    await unstageParts(tx, replayed, 'unstage replayed deliveries')
   }
 
   async #deleteLabels(tx: PostgresCommitTransaction): Promise<void> {
@@ -117,26 +125,99 @@ export class DeliveryRecord {
   }
 
   async #unstageStale(tx: PostgresCommitTransaction): Promise<void> {
-    const stale = await tx.query<{ data_row_id: string }>(
+    const staleRows = await tx.query<{ data_row_id: string }>(
       'find staged data rows older than stored',
       `SELECT s.data_row_id FROM ${tx.staged('data_rows')} s JOIN ${tx.target('data_rows')} t ON t.data_row_id = s.data_row_id
         WHERE s.last_activity_at < t.last_activity_at`,
     )
-    if (stale.rows.length === 0) return
-    const ids = stale.rows.map((row) => row.data_row_id)
-    for (const id of ids) this.#stale.add(id)
-    await unstageDataRows(tx, ids, 'unstage stale data rows')
+    for (const row of staleRows.rows) this.#staleDataRows.add(row.data_row_id)
+    const units = this.#staged
+      .filter((state) => !this.#raced.has(state.delivery.deliveryId))
+      .flatMap(({ delivery, projects }) => projects.map((project) => ({ project, delivery })))
+    if (units.length > 0) {
+      const staleUnits = await tx.query<{ project_id: string; data_row_id: string }>(
+        'find staged units older than stored',
+        // Set-based, one pass over each table (no index but the primary keys: a subquery per unit would scan
+        // labels once per unit). Only units whose delivery is older than the stored data row are looked at.
+        `WITH late AS (
+           SELECT u.project_id, u.data_row_id
+           FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u (project_id, data_row_id, delivered_at)
+           JOIN ${tx.target('data_rows')} t ON t.data_row_id = u.data_row_id WHERE u.delivered_at < t.last_activity_at),
+         activity AS (
+           SELECT project_id, data_row_id, max(at) FILTER (WHERE staged) AS staged_at, max(at) FILTER (WHERE NOT staged) AS stored_at
+           FROM (${unitActivity((name) => tx.staged(name), true)} UNION ALL ${unitActivity((name) => tx.target(name), false)}) a
+           GROUP BY project_id, data_row_id)
+         SELECT late.project_id, late.data_row_id FROM late LEFT JOIN activity a USING (project_id, data_row_id)
+         WHERE coalesce(a.staged_at, '-infinity') <= coalesce(a.stored_at, '-infinity')`,
+        [
+          units.map((unit) => unit.project),
+          units.map((unit) => unit.delivery.dataRow.data_row.id),
+          units.map(({ delivery }) => (delivery.lastActivityMs === null ? null : new Date(delivery.lastActivityMs).toISOString())),
+        ],
+      )
+      for (const row of staleUnits.rows) this.#staleUnits.add(unitKey(row.project_id, row.data_row_id))
+    }
+    const staleParts = this.#staged
+      .filter((state) => !this.#raced.has(state.delivery.deliveryId))
+      .map(({ delivery, dataRow, projects }) => {
+        const id = delivery.dataRow.data_row.id
+        return {
+          delivery,
+          dataRow: dataRow && this.#staleDataRows.has(id),
+          projects: projects.filter((project) => this.#staleUnits.has(unitKey(project, id))),
+        }
+      })
+    await unstageParts(tx, staleParts, 'unstage stale parts')
+    const stale = this.#staged.filter((state) => !this.#raced.has(state.delivery.deliveryId) && this.#isStale(state))
+    if (stale.length === 0) return
     await tx.query(
       'record the stale deliveries',
-      `UPDATE ${tx.target('webhook_deliveries')} SET outcome = 'stale' WHERE load_id = $1 AND outcome = 'applied' AND data_row_id = ANY($2::text[])`,
-      [this.#loadId, ids],
+      `UPDATE ${tx.target('webhook_deliveries')} SET outcome = 'stale' WHERE load_id = $1 AND delivery_id = ANY($2::text[])`,
+      [this.#loadId, stale.map((state) => state.delivery.deliveryId)],
     )
   }
 }
 
-/** Every table carries data_row_id (docs/schema.md principle 4), so a data row's staged rows go table by table. */
-async function unstageDataRows(tx: PostgresCommitTransaction, dataRowIds: readonly string[], what: string): Promise<void> {
-  for (const table of tableNames) {
-    await tx.query(`${what} (${table})`, `DELETE FROM ${tx.staged(table)} WHERE data_row_id = ANY($1::text[])`, [dataRowIds])
+/**
+ * The activity times of the units in `late` (a CTE of the query), from their rows in `table`'s tables (staged or
+ * stored): its labels' creation and update, their reviews, its workflow steps; `staged` tags the side.
+ */
+function unitActivity(table: (name: TableName) => string, staged: boolean): string {
+  const inLate = (alias: string) => `JOIN late ON late.project_id = ${alias}.project_id AND late.data_row_id = ${alias}.data_row_id`
+  return `SELECT l.project_id, l.data_row_id, greatest(l.created_at, l.updated_at) AS at, ${staged} AS staged
+      FROM ${table('labels')} l ${inLate('l')}
+    UNION ALL SELECT l.project_id, l.data_row_id, r.reviewed_at, ${staged}
+      FROM ${table('label_reviews')} r JOIN ${table('labels')} l ON l.label_id = r.label_id ${inLate('l')}
+    UNION ALL SELECT w.project_id, w.data_row_id, w.created_at, ${staged}
+      FROM ${table('workflow_history')} w ${inLate('w')}`
+}
+
+const unitKey = (projectId: string, dataRowId: string) => `${projectId}\u0000${dataRowId}`
+
+/**
+ * Drops the staged rows of the given parts: a data row's own tables, and each unit's rows (project tables by their
+ * key, label tables through their label's row; labels last, the others find their unit through them).
+ */
+async function unstageParts(tx: PostgresCommitTransaction, parts: readonly StagedState[], what: string): Promise<void> {
+  const dataRowIds = parts.filter((part) => part.dataRow).map((part) => part.delivery.dataRow.data_row.id)
+  if (dataRowIds.length > 0) {
+    for (const table of dataRowTables) {
+      await tx.query(`${what} (${table})`, `DELETE FROM ${tx.staged(table)} WHERE data_row_id = ANY($1::text[])`, [dataRowIds])
+    }
   }
+  const units = parts.flatMap(({ delivery, projects }) => projects.map((project) => [project, delivery.dataRow.data_row.id] as const))
+  if (units.length === 0) return
+  const values = [units.map(([project]) => project), units.map(([, dataRowId]) => dataRowId)]
+  const inUnits = (alias: string) => `(${alias}.project_id, ${alias}.data_row_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`
+  for (const table of projectTables) {
+    await tx.query(`${what} (${table})`, `DELETE FROM ${tx.staged(table)} s WHERE ${inUnits('s')}`, values)
+  }
+  for (const table of labelTables.slice(1)) {
+    await tx.query(
+      `${what} (${table})`,
+      `DELETE FROM ${tx.staged(table)} s USING ${tx.staged('labels')} l WHERE s.label_id = l.label_id AND ${inUnits('l')}`,
+      values,
+    )
+  }
+  await tx.query(`${what} (labels)`, `DELETE FROM ${tx.staged('labels')} l WHERE ${inUnits('l')}`, values)
 }

@@ -15,7 +15,7 @@ import {
   type V2DataRow,
 } from '@labelpipe/core'
 import type { Pool } from 'pg'
-import type { TableCounts } from './commit-transaction.js'
+import { dataRowTables, type TableCounts } from './commit-transaction.js'
 import { type CopyRowEncoder, copyRowEncoder } from './copy-text.js'
 import { DeliveryRecord } from './delivery-record.js'
 import { preparePostgresLoad } from './postgres-load.js'
@@ -26,10 +26,10 @@ import { committedDeliveryIds } from './webhook-tables.js'
 //
 //   pre-check ids in webhook_deliveries ──▶ duplicates answered, not staged
 //   each delivery's rows through the transform and the COPY encoding ──▶ those that cannot be stored answered 400
-//   pickStates: per data row the newest state (last_activity_at, then arrival) ──▶ flatten ──▶ one staging sink
+//   pickStates: per merge unit the newest state (last_activity_at, then arrival) ──▶ flatten ──▶ one staging sink
 //   commit: BEGIN ─ schema lock ─ beforeMerge: record deliveries (a raced replay is unstaged)
 //                                             tombstone + delete LABEL_DELETED labels, unstage tombstoned labels
-//                                             unstage data rows older than stored ─▶ merge ─▶ COMMIT
+//                                             unstage the parts older than stored (data row, units) ─▶ merge ─▶ COMMIT
 //
 // Reusing preparePostgresLoad + commit keeps one merge implementation: a webhook state replaces its merge units
 // exactly as a batch load of the same line would, which is what the 1,000-delivery test compares.
@@ -42,11 +42,11 @@ export type WebhookFlatten = (options: { readonly loadId: string; readonly sourc
 
 /** What each delivery of a committed batch came to; all are answered 200. */
 export type DeliveryOutcome =
-  /** Its state was written (its data row's newest). */
+  /** Its state was written, of every merge unit it was the newest state of (see StagedState). */
   | 'applied'
-  /** A newer state of the same data row came in the same batch and was written instead. */
+  /** Newer states of each of its merge units came in the same batch and were written instead. */
   | 'superseded'
-  /** The stored data row's last_activity_at is newer: nothing written. */
+  /** What is stored is newer, of every unit it would have written (DeliveryRecord): nothing written. */
   | 'stale'
   /** LABEL_DELETED: its labels' rows were deleted. */
   | 'deleted'
@@ -154,34 +154,68 @@ function cannotBeStored(delivery: QueuedDelivery, error: LabelpipeError): Webhoo
 }
 
 /**
- * The states a batch writes: per data row, the delivery with the greatest last_activity_at (a state without one
+ * What one delivery writes: the parts of its data row of which it is the batch's newest state. A delivery may carry
+ * only some projects of its data row (one project's event), so the newest state is decided per merge unit
+ * (docs/schema.md principle 3), not per data row: the data row itself (its data-row tables) and each (project_id,
+ * data_row_id). Otherwise a newer delivery of project A would supersede an older one of project B, and B's update
+ * would be lost although nothing newer of B came.
+ */
+export interface StagedState {
+  readonly delivery: QueuedDelivery
+  /** Whether it writes the data-row tables (data_rows, data_row_metadata, attachments). */
+  readonly dataRow: boolean
+  /** The projects whose units it writes. */
+  readonly projects: readonly string[]
+}
+
+/**
+ * The states a batch writes: per merge unit, the delivery with the greatest last_activity_at (a state without one
  * counts as newest: an export made without data_row_details cannot be ordered, and arrival is then the best
- * guess), ties to the later-received. LABEL_DELETED deliveries are not states: they delete their labels.
+ * guess), ties to the later-received. A delivery that is the newest of no unit is superseded. LABEL_DELETED
+ * deliveries are not states: they delete their labels.
  */
 export function pickStates(deliveries: readonly QueuedDelivery[]): {
-  readonly winners: readonly QueuedDelivery[]
+  readonly staged: readonly StagedState[]
   readonly superseded: readonly QueuedDelivery[]
   readonly deletions: readonly QueuedDelivery[]
 } {
   const newest = new Map<string, QueuedDelivery>()
-  const superseded: QueuedDelivery[] = []
+  const states: QueuedDelivery[] = []
   const deletions: QueuedDelivery[] = []
+  const claim = (key: string, delivery: QueuedDelivery) => {
+    const held = newest.get(key)
+    if (held === undefined || isNewer(delivery, held)) newest.set(key, delivery)
+  }
   for (const delivery of deliveries) {
     if (delivery.event === 'LABEL_DELETED') {
       deletions.push(delivery)
       continue
     }
+    states.push(delivery)
     const id = delivery.dataRow.data_row.id
-    const held = newest.get(id)
-    if (held === undefined) newest.set(id, delivery)
-    else if (isNewer(delivery, held)) {
-      superseded.push(held)
-      newest.set(id, delivery)
-    } else superseded.push(delivery)
+    claim(dataRowKey(id), delivery)
+    for (const project of projectsOf(delivery)) claim(unitKey(project, id), delivery)
   }
-  // Staged in arrival order: _lp_seq then follows arrival, the last-wins order of commit-transaction.ts.
-  return { winners: [...newest.values()].sort((a, b) => a.seq - b.seq), superseded, deletions }
+  const staged: StagedState[] = []
+  const superseded: QueuedDelivery[] = []
+  for (const delivery of states) {
+    const id = delivery.dataRow.data_row.id
+    const dataRow = newest.get(dataRowKey(id)) === delivery
+    const projects = projectsOf(delivery).filter((project) => newest.get(unitKey(project, id)) === delivery)
+    if (dataRow || projects.length > 0) staged.push({ delivery, dataRow, projects })
+    else superseded.push(delivery)
+  }
+  // Staged in arrival order; the parts are disjoint, so no two staged rows belong to one merge unit.
+  return { staged: staged.sort((a, b) => a.delivery.seq - b.delivery.seq), superseded, deletions }
 }
+
+/** The projects a delivery carries a state of. */
+export function projectsOf(delivery: QueuedDelivery): string[] {
+  return Object.keys(delivery.dataRow.projects ?? {})
+}
+
+const dataRowKey = (dataRowId: string) => `d\u0000${dataRowId}`
+const unitKey = (projectId: string, dataRowId: string) => `u\u0000${projectId}\u0000${dataRowId}`
 
 export function isNewer(a: QueuedDelivery, b: QueuedDelivery): boolean {
   const at = a.lastActivityMs ?? Number.POSITIVE_INFINITY
@@ -199,7 +233,7 @@ async function commitOnce(
   deliveries: readonly QueuedDelivery[],
 ): Promise<{ loadId: string; outcomes: Map<string, DeliveryOutcome>; rows: TableCounts }> {
   const startedAt = new Date()
-  const { winners, superseded, deletions } = pickStates(deliveries)
+  const { staged, superseded, deletions } = pickStates(deliveries)
   const loadId = newLoadId(startedAt)
   const load = await preparePostgresLoad({
     pool: context.pool,
@@ -213,12 +247,12 @@ async function commitOnce(
     input: 'webhook',
   })
   try {
-    await pipeline(Readable.from(rowBatches(context.flatten({ loadId, source: 'webhook' }), winners)), load.stagingSink(0))
+    await pipeline(Readable.from(rowBatches(context.flatten({ loadId, source: 'webhook' }), staged)), load.stagingSink(0))
   } catch (error) {
     await load.rollback()
     throw error
   }
-  const record = new DeliveryRecord(loadId, winners, superseded, deletions)
+  const record = new DeliveryRecord(loadId, staged, superseded, deletions)
   const facts = {
     source: 'webhook' as const,
     input: 'webhook',
@@ -230,12 +264,16 @@ async function commitOnce(
   return { loadId, outcomes: record.outcomes(), rows: result.rows }
 }
 
-function* rowBatches(stage: RecordStage<V2DataRow, TableRow>, winners: readonly QueuedDelivery[]): Generator<Batch<TableRow>> {
+/** The rows of each staged state's own parts: its data row's projects pruned to its units, its data-row tables only if it won them. */
+function* rowBatches(stage: RecordStage<V2DataRow, TableRow>, staged: readonly StagedState[]): Generator<Batch<TableRow>> {
   let out: Located<TableRow>[] = []
-  for (const delivery of winners) {
+  for (const { delivery, dataRow, projects } of staged) {
     const at = positionOf(delivery)
+    const mine = Object.entries(delivery.dataRow.projects ?? {}).filter(([project]) => projects.includes(project))
+    const state: V2DataRow = { ...delivery.dataRow, projects: Object.fromEntries(mine) }
     try {
-      for (const value of stage(delivery.dataRow, at)) {
+      for (const value of stage(state, at)) {
+        if (!dataRow && dataRowTableSet.has(value.table)) continue
         out.push({ value, at })
         if (out.length === defaultBatchSize) {
           yield out
@@ -248,3 +286,5 @@ function* rowBatches(stage: RecordStage<V2DataRow, TableRow>, winners: readonly 
   }
   if (out.length > 0) yield out
 }
+
+const dataRowTableSet: ReadonlySet<string> = new Set(dataRowTables)
