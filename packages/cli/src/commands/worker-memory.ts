@@ -23,7 +23,13 @@ import type { WorkerTask } from './worker-messages.js'
  *   sized by the largest row group it encoded (~80 MiB for 100,000 rows, ~40 for 25,000).
  * - Lines decoded one by one (readV2Export's lineDecoding 'per-line'; a lone load's is 'auto'): with 2 workers on
  *   the 1 GB video export batched decoding took 19.4-24.8 s against 23.9-24.1 s per line (it gains less where both
- *   cores are busy: 43 CPU-seconds against 38), at 294-310 MiB against 268-270.
+ *   cores are busy: 43 CPU-seconds against 38), at 294-310 MiB against 268-270. Measured again 2026-12-07 (all
+ *   tables to Parquet): 21.7-24.5 s against 26.5-31.4 s, 306-313 MiB against 265-274. The memory is the batches'
+ *   external strings and 1 MiB reads, dead but not yet collected: a worker's peak `external` was 36 MiB against
+ *   18. glibc keeps what they freed: MALLOC_ARENA_MAX=2 took the frame table load from 292-295 to 266-268 MiB,
+ *   MALLOC_MMAP_THRESHOLD_=131072 to 251 MiB but at 12 s of system CPU against 3. Neither can be set from inside
+ *   the process, and collecting more often (a forced full GC whenever `external` passed 28 MiB) held 255 MiB but
+ *   was slower than per-line decoding in a trial on 300 MB (10.5 s against 9.7).
  */
 const shardMemory = { batchSize: 16, rowGroupRows: 12_500, maxBufferedBytes: 2 * 1024 * 1024, lineDecoding: 'per-line' } as const
 
