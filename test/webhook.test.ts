@@ -428,6 +428,13 @@ describe('webhook receiver (issue 8)', () => {
     // A state of B older than the stored B (its labels updated before B20's) writes nothing.
     expect((await deliver(hook.url, onlyProject(projectB, 15, 'B15'), { id: 'units-b15' })).body.outcome).toBe('stale')
     expect(await digests('hook_units')).toEqual(await digests('batch_units'))
+    // A late delivery of a project nothing is stored of (no labels, no workflow steps) is news all the same.
+    const projectC = `${projectA}-c`
+    const c12 = onlyProject(projectA, 12, 'C12')
+    c12.projects = { [projectC]: { project_details: { ...stateA.project_details, workflow_history: [] }, labels: [] } }
+    expect((await deliver(hook.url, c12, { id: 'units-c12' })).body.outcome).toBe('applied')
+    expect(await count('hook_units', 'project_data_rows', 'project_id = $1', [projectC])).toBe(1)
+    expect(await count('hook_units', 'data_rows', 'external_id = $1', ['A30'])).toBe(1)
 
     // In one batch, the same: each delivery is the newest of its own project.
     const together = await openHook('hook_units_batch', { batchWaitMs: 500 })

@@ -13,11 +13,15 @@ import { labelIdsOf } from './webhook-delivery.js'
  *    never reused);
  * 3. staged parts older than what is stored are dropped, part by part (StagedState):
  *    - the data row's own tables when its last_activity_at is older than the stored data row's;
- *    - a (project, data row) unit when its delivery's last_activity_at is older than the stored data row's AND
- *      the unit brings nothing newer than the stored unit: no label created or updated, review or workflow step
- *      later than the stored unit's latest (unitActivity). A delivery of project B that arrives after a newer one
- *      of project A still writes B's update; one that repeats a state older than stored writes nothing.
- *    A stored row without the time, or a state without it, is replaced.
+ *    - a (project, data row) unit when its delivery's last_activity_at is older than the stored data row's, the
+ *      unit is stored, AND it brings nothing newer than the stored unit: no label created or updated, review or
+ *      workflow step later than the stored unit's latest (unitActivity). A delivery of project B that arrives
+ *      after a newer one of project A still writes B's update; one that repeats a state older than stored writes
+ *      nothing. A late state that only removes (a review, a label not deleted by LABEL_DELETED) has no newer time
+ *      and is stale, as is a late change of project_data_rows alone (status, batch) without a workflow step.
+ *    A stored row without the time, or a state without it, is replaced. load_state's cursors move with the
+ *    written data rows' times (commit-transaction.ts), so a unit written without its data row's part leaves its
+ *    project's cursor where it was: an incremental export from there covers it again.
  * The merge then replaces the merge units of what is left.
  */
 export class DeliveryRecord {
@@ -137,18 +141,26 @@ export class DeliveryRecord {
     if (units.length > 0) {
       const staleUnits = await tx.query<{ project_id: string; data_row_id: string }>(
         'find staged units older than stored',
-        // Set-based, one pass over each table (no index but the primary keys: a subquery per unit would scan
-        // labels once per unit). Only units whose delivery is older than the stored data row are looked at.
+        // Only units whose delivery is older than the stored data row are looked at, and only those of which
+        // something is stored (a project new to the data row is news, whatever its times). Set-based: the stored
+        // labels of those units are found in one pass (labels has no index but its primary key), the rest by
+        // primary keys.
         `WITH late AS (
            SELECT u.project_id, u.data_row_id
            FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS u (project_id, data_row_id, delivered_at)
            JOIN ${tx.target('data_rows')} t ON t.data_row_id = u.data_row_id WHERE u.delivered_at < t.last_activity_at),
+         ${unitLabels('staged_labels', tx.staged('labels'))},
+         ${unitLabels('stored_labels', tx.target('labels'))},
          activity AS (
            SELECT project_id, data_row_id, max(at) FILTER (WHERE staged) AS staged_at, max(at) FILTER (WHERE NOT staged) AS stored_at
-           FROM (${unitActivity((name) => tx.staged(name), true)} UNION ALL ${unitActivity((name) => tx.target(name), false)}) a
+           FROM (${unitActivity('staged_labels', (name) => tx.staged(name), true)}
+                 UNION ALL ${unitActivity('stored_labels', (name) => tx.target(name), false)}) a
            GROUP BY project_id, data_row_id)
          SELECT late.project_id, late.data_row_id FROM late LEFT JOIN activity a USING (project_id, data_row_id)
-         WHERE coalesce(a.staged_at, '-infinity') <= coalesce(a.stored_at, '-infinity')`,
+         WHERE coalesce(a.staged_at, '-infinity') <= coalesce(a.stored_at, '-infinity')
+           AND (EXISTS (SELECT 1 FROM stored_labels l WHERE l.project_id = late.project_id AND l.data_row_id = late.data_row_id)
+                OR EXISTS (SELECT 1 FROM ${tx.target('project_data_rows')} p
+                           WHERE p.project_id = late.project_id AND p.data_row_id = late.data_row_id))`,
         [
           units.map((unit) => unit.project),
           units.map((unit) => unit.delivery.dataRow.data_row.id),
@@ -178,18 +190,23 @@ export class DeliveryRecord {
   }
 }
 
+/** A CTE `name`: the labels in `labels` (staged or stored) of the units in `late`, with their latest time. */
+function unitLabels(name: string, labels: string): string {
+  return `${name} AS MATERIALIZED (
+    SELECT l.label_id, l.project_id, l.data_row_id, greatest(l.created_at, l.updated_at) AS at
+    FROM ${labels} l JOIN late ON late.project_id = l.project_id AND late.data_row_id = l.data_row_id)`
+}
+
 /**
- * The activity times of the units in `late` (a CTE of the query), from their rows in `table`'s tables (staged or
- * stored): its labels' creation and update, their reviews, its workflow steps; `staged` tags the side.
+ * The activity times of the units in `late`, staged or stored (`staged` tags the side): their labels' creation
+ * and update (`labels`, a unitLabels CTE), those labels' reviews, the units' workflow steps.
  */
-function unitActivity(table: (name: TableName) => string, staged: boolean): string {
-  const inLate = (alias: string) => `JOIN late ON late.project_id = ${alias}.project_id AND late.data_row_id = ${alias}.data_row_id`
-  return `SELECT l.project_id, l.data_row_id, greatest(l.created_at, l.updated_at) AS at, ${staged} AS staged
-      FROM ${table('labels')} l ${inLate('l')}
+function unitActivity(labels: string, table: (name: TableName) => string, staged: boolean): string {
+  return `SELECT project_id, data_row_id, at, ${staged} AS staged FROM ${labels}
     UNION ALL SELECT l.project_id, l.data_row_id, r.reviewed_at, ${staged}
-      FROM ${table('label_reviews')} r JOIN ${table('labels')} l ON l.label_id = r.label_id ${inLate('l')}
+      FROM ${table('label_reviews')} r JOIN ${labels} l ON l.label_id = r.label_id
     UNION ALL SELECT w.project_id, w.data_row_id, w.created_at, ${staged}
-      FROM ${table('workflow_history')} w ${inLate('w')}`
+      FROM ${table('workflow_history')} w JOIN late ON late.project_id = w.project_id AND late.data_row_id = w.data_row_id`
 }
 
 const unitKey = (projectId: string, dataRowId: string) => `${projectId}\u0000${dataRowId}`
