@@ -80,7 +80,7 @@ export async function loadSharded(
     settings,
     config.input,
     shardRange,
-    config.to.some((target) => target.kind === 'parquet'),
+    config.to.map((target) => target.kind),
   )
   const seqs = ranges.map((_, worker) => shard.index - 1 + shard.count * worker)
   const manifestName = config.shard === undefined ? loadId : shardRunName(loadId, config.shard)
