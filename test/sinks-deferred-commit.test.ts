@@ -216,4 +216,15 @@ describe("file sinks with commit: 'none'", () => {
     expect((await sweepUncommittedParts(root, 0)).sort()).toEqual(orphans)
     expect(await listFiles(root)).toEqual(before.filter((file) => !orphans.includes(file)))
   })
+
+  it("uncommittedParts: a shard's manifest commits its own parts, not those of a shard of the same load killed before its commit", async () => {
+    const shardOne = await sealed(0, 2)
+    await commitSealedParts(root, shardOne, { loadId, format: 'ndjson', startedAt: new Date(), facts }, `${loadId}.shard-1-of-2`)
+    // Shard 2 (seq 1) was killed after renaming its parts, before writing its manifest.
+    const killed = [`data_rows/part-${loadId}-00001.ndjson`, `labels/part-${loadId}-00001.ndjson`]
+    for (const file of killed) await writeFile(join(root, file), 'x')
+    expect((await uncommittedParts(root, 0)).sort()).toEqual(killed)
+    expect((await sweepUncommittedParts(root, 0)).sort()).toEqual(killed)
+    expect((await listFiles(root)).filter((file) => !file.startsWith('_manifests'))).toEqual(shardOne.map((part) => part.path).sort())
+  })
 })

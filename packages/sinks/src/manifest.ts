@@ -262,12 +262,18 @@ const manifestName = /^(.+?)(\.shard-\d+-of-\d+)?\.json$/
  */
 export async function uncommittedParts(root: string, olderThanMs = 60 * 60 * 1000): Promise<string[]> {
   const committed = new Set<string>()
+  const committedFiles = new Set<string>()
   for (const name of await namesIn(join(root, manifestFolder), 'manifest')) {
     const match = manifestName.exec(name)
     if (match === null) continue
-    committed.add(match[1] as string)
     // A load id may itself contain ".shard-k-of-n": then the whole name is an id too.
     committed.add(name.slice(0, -'.json'.length))
+    // A shard's manifest commits its own files only: the parts of a shard of the same load that was killed
+    // before its commit are uncommitted. One that cannot be read commits the whole load id, as a manifest does:
+    // what is listed here may be swept.
+    const files = match[2] === undefined ? undefined : await manifestFiles(join(root, manifestFolder, name))
+    if (files === undefined) committed.add(match[1] as string)
+    else for (const file of files) committedFiles.add(file)
   }
   const found: string[] = []
   const before = Date.now() - olderThanMs
@@ -275,7 +281,7 @@ export async function uncommittedParts(root: string, olderThanMs = 60 * 60 * 100
     for (const folder of await partFolders(root, table)) {
       for (const name of await namesIn(join(root, folder), table)) {
         const match = publishedPart.exec(name)
-        if (match === null || committed.has(match[1] as string)) continue
+        if (match === null || committed.has(match[1] as string) || committedFiles.has(`${folder}/${name}`)) continue
         const path = join(root, folder, name)
         try {
           if ((await stat(path)).ctimeMs > before) continue
@@ -288,6 +294,21 @@ export async function uncommittedParts(root: string, olderThanMs = 60 * 60 * 100
     }
   }
   return found
+}
+
+/** The file paths a manifest lists, or undefined when it cannot be read as a manifest. */
+async function manifestFiles(path: string): Promise<string[] | undefined> {
+  let files: unknown
+  try {
+    files = (JSON.parse(await readFile(path, 'utf8')) as { files?: unknown } | null)?.files
+  } catch {
+    return undefined
+  }
+  if (!Array.isArray(files)) return undefined
+  return files.flatMap((file: unknown) => {
+    const filePath = typeof file === 'object' && file !== null ? (file as { path?: unknown }).path : undefined
+    return typeof filePath === 'string' ? [filePath] : []
+  })
 }
 
 /** Removes what `uncommittedParts(root, olderThanMs)` lists, and returns it: only when no one keeps manifests elsewhere. */
