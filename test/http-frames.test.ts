@@ -204,6 +204,22 @@ describe('httpFramesResolver (issue 5): statuses', () => {
     expect((arrivals[1] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(995)
   })
 
+  it('429 without Retry-After waits as for a rate limit (unannouncedRateLimitMs), not the short backoff', async () => {
+    let calls = 0
+    const api = await server((_, response) => {
+      calls++
+      if (calls <= 2) response.writeHead(429).end()
+      else response.writeHead(200).end(ndjson(frameLines('L1', 5)))
+    })
+    // Test-sized: maxRetryAfterMs caps the wait (15 s, then 30 s by default).
+    const http = resolver({ random: () => 0, maxRetryAfterMs: 60 })
+    expect(await framesOf(http, videoLabel('L1', `${api.origin}/v1/frames/L1`))).toHaveLength(5)
+    expect(http.retries.map((retry) => [retry.delayMs, retry.reason])).toEqual([
+      [60, 'HTTP 429'],
+      [60, 'HTTP 429'],
+    ])
+  })
+
   it('429 asking for longer than maxRetryAfterMs fails at once instead of stalling the run', async () => {
     const api = await server((_, response) => response.writeHead(429, { 'retry-after': '3600' }).end())
     const error = await rejectionOf(framesOf(resolver(), videoLabel('L1', `${api.origin}/v1/frames/L1`)))
@@ -336,6 +352,37 @@ describe('httpFramesResolver (issue 5): bodies', () => {
       response.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(ndjson(frameLines('L1', 40))))
     })
     expect(await framesOf(resolver(), videoLabel('L1', `${api.origin}/v1/frames/L1`))).toEqual(parsedFrames('L1', 40))
+  })
+
+  it('Content-Encoding is case-insensitive; an unsupported one fails the label, and the process lives on', async () => {
+    const gzipped = await server((_, response) =>
+      response.writeHead(200, { 'content-encoding': 'GZIP' }).end(gzipSync(ndjson(frameLines('L1', 3)))),
+    )
+    expect(await framesOf(resolver(), videoLabel('L1', `${gzipped.origin}/v1/frames/L1`))).toEqual(parsedFrames('L1', 3))
+    // A body still coming: destroying it makes undici emit an error a tick later, which killed the process.
+    const brotli = await server((_, response) => {
+      response.writeHead(200, { 'content-encoding': 'br' })
+      response.write('x'.repeat(64 * 1024))
+    })
+    const error = await rejectionOf(framesOf(resolver(), videoLabel('L1', `${brotli.origin}/v1/frames/L1`)))
+    expect(error).toMatchObject({ code: 'LP_HTTP_STATUS', statusCode: 200 })
+    expect((error as Error).message).toMatch(/unsupported Content-Encoding br: expected gzip or none/)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  })
+
+  it('a body that is one long line stops at maxFrameLineChars with an error naming the line, not minutes later', async () => {
+    const api = await server((_, response) => response.writeHead(200).end(`[${'{"frameNumber":1},'.repeat(500_000)}`))
+    const error = await rejectionOf(framesOf(resolver(), videoLabel('L1', `${api.origin}/v1/frames/L1`)))
+    expect(error).toMatchObject({ code: 'LP_EXPORT_FORMAT', line: 1, byteOffset: 0 })
+    expect((error as Error).message).toMatch(/line 1 \(byte 0\): line 1 runs past 8388608 characters without a newline/)
+  })
+
+  it('a redirect to plain http off this machine is refused: the signed URL is a credential too', async () => {
+    const api = await server((_, response) => response.writeHead(302, { location: `http://192.0.2.2/bucket/L1${signedQuery}` }).end())
+    const error = await rejectionOf(framesOf(resolver(), videoLabel('L1', `${api.origin}/v1/frames/L1`)))
+    expect(error).toMatchObject({ code: 'LP_HTTP_REDIRECT', statusCode: 302 })
+    expect((error as Error).message).toMatch(/HTTP 302 to plain http at 192\.0\.2\.2: only https is followed off this machine/)
+    expectNoSecrets(error)
   })
 })
 

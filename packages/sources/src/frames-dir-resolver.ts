@@ -3,8 +3,7 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream'
 import { InputError, InvalidOptionError, isLabelpipeError, type V1Frame, type V1Label } from '@labelpipe/core'
-import split2 from 'split2'
-import { parseFrameLines } from './frame-lines.js'
+import { frameLineSplitter, parseFrameLines } from './frame-lines.js'
 import type { FramesResolver } from './frames-resolver.js'
 import { utf8Checked } from './utf8-checked.js'
 
@@ -32,7 +31,7 @@ export function framesDirResolver(dir: string): FramesResolver {
 }
 
 async function* readFrames(file: string, signal: AbortSignal): AsyncGenerator<V1Frame> {
-  const lines = split2('\n')
+  const lines = frameLineSplitter()
   const bytes = createReadStream(file, { signal })
   pipeline(bytes, utf8Checked(file), lines, () => {})
   const read = { byteOffset: 0 }

@@ -33,7 +33,8 @@ export interface HttpFramesResolverOptions {
   readonly maxDelayMs?: number
   /**
    * The longest Retry-After obeyed; a longer one fails the label at once (LP_HTTP_STATUS) instead of stalling the
-   * run. Default 120,000 ms: twice the one-minute window of Labelbox's rate limits (formats.md).
+   * run. Default 120,000 ms: twice the one-minute window of Labelbox's rate limits (formats.md). A 429 without
+   * Retry-After waits 15 s before its first retry, doubled at each next one, up to this.
    */
   readonly maxRetryAfterMs?: number
   /** Wait for a response's headers. Default 30,000 ms (undici's is 300 s). */

@@ -13,13 +13,21 @@ import type { FramesResolver } from '../frames-resolver.js'
 import { type HttpFramesResolverOptions, optionsSchema, type ParsedOptions } from './http-frames-resolver-options.js'
 import { readFramesBody } from './read-frames-body.js'
 import { redactText, redactUrl } from './redact.js'
-import { type BackoffPolicy, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, retryDelayMs, sleep } from './retry-policy.js'
+import {
+  type BackoffPolicy,
+  isRetryableNetworkError,
+  isRetryableStatus,
+  parseRetryAfter,
+  retryDelayMs,
+  sleep,
+  unannouncedRateLimitMs,
+} from './retry-policy.js'
 
 //   label ── GET Label.frames ──▶ 200 ─▶ body ─▶ [gunzip] ─▶ split2 ─▶ recordParser(v1Frame) ─▶ the label's frames
 //              │  Authorization: Bearer <key> while on the URL's own origin, never again once a redirect leaves it
 //              ├─ 301/302/303/307/308 ─▶ GET Location (signed storage on another origin, formats.md)
 //              ├─ 204 ─▶ skipped label, no frames          401/403 ─▶ LP_HTTP_AUTH        404 ─▶ LP_HTTP_NOT_FOUND
-//              └─ 408/429/5xx, reset, timeout ─▶ wait (full jitter, >= Retry-After) ─▶ the whole label again
+//              └─ 408/429/5xx, reset, timeout ─▶ wait (full jitter, >= Retry-After; a 429 without one: unannouncedRateLimitMs) ─▶ the whole label again
 //
 // Hand-written redirect and retry loops over one undici Agent (a keep-alive Pool per origin), not undici's
 // RetryAgent and redirect interceptor: RetryAgent has no jitter, caps Retry-After at 30 s and does not retry header
@@ -165,7 +173,8 @@ class HttpFrames implements HttpFramesResolver {
       if (attempt >= maxAttempts) {
         throw new HttpFramesError('LP_HTTP_RETRIES_EXHAUSTED', `gave up after ${attempt} attempts; the last: ${reason}`, details)
       }
-      const delayMs = retryDelayMs(attempt, retryAfterMs, this.#backoff)
+      const asked = retryAfterMs ?? (statusCode === 429 ? unannouncedRateLimitMs(attempt, maxRetryAfterMs) : undefined)
+      const delayMs = retryDelayMs(attempt, asked, this.#backoff)
       this.#retries++
       onRetry?.({ labelId: label.ID, url, attempt, delayMs, reason })
       await sleep(delayMs, signal)
@@ -233,6 +242,15 @@ class HttpFrames implements HttpFramesResolver {
       throw new HttpFramesError(
         'LP_HTTP_REDIRECT',
         `HTTP ${statusCode} to a ${target.protocol} URL: only http and https are followed`,
+        details,
+      )
+    }
+    // The signed URL's query is a credential too (formats.md: the frames redirect to signed storage): a downgrade
+    // to plain http off this machine would send it in the clear, as framesUrlOf refuses for the key.
+    if (target.protocol === 'http:' && !isLoopback(target.hostname)) {
+      throw new HttpFramesError(
+        'LP_HTTP_REDIRECT',
+        `HTTP ${statusCode} to plain http at ${target.host}: only https is followed off this machine`,
         details,
       )
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { isRetryableNetworkError, isRetryableStatus, parseRetryAfter, retryDelayMs, sleep } from './retry-policy.js'
+import { isRetryableNetworkError, isRetryableStatus, parseRetryAfter, retryDelayMs, sleep, unannouncedRateLimitMs } from './retry-policy.js'
 
 /** mulberry32, seeded: the same draws on every run. */
 function seeded(seed: number): () => number {
@@ -94,5 +94,12 @@ describe('sleep', () => {
     const waiting = sleep(60_000, controller.signal)
     controller.abort(new Error('stop'))
     await expect(waiting).rejects.toThrow('stop')
+  })
+})
+
+describe('unannouncedRateLimitMs: a 429 without Retry-After', () => {
+  it('waits a quarter of the one-minute window, doubled at each retry, up to maxRetryAfterMs', () => {
+    expect([1, 2, 3, 4, 5].map((retry) => unannouncedRateLimitMs(retry, 120_000))).toEqual([15_000, 30_000, 60_000, 120_000, 120_000])
+    expect(unannouncedRateLimitMs(1, 40)).toBe(40)
   })
 })

@@ -23,6 +23,17 @@ export function retryDelayMs(retry: number, retryAfterMs: number | undefined, po
   return Math.round((retryAfterMs ?? 0) + policy.random() * ceiling)
 }
 
+/**
+ * The Retry-After taken for a 429 that gives none, before retry number `retry`. Labelbox's limits are per minute
+ * (formats.md: 1,500 / 5,000 / 20,000 requests a minute by tier), and the backoff alone gave up within 7.5 s of
+ * the first refusal (review repro: 5 attempts in 5.8 s), failing the run while its minute was still running. So a
+ * quarter of that minute, doubled at each retry (15, 30, 60, 120 s: ~3.75 minutes over the default 5 attempts),
+ * never past maxRetryAfterMs.
+ */
+export function unannouncedRateLimitMs(retry: number, maxRetryAfterMs: number): number {
+  return Math.min(maxRetryAfterMs, 15_000 * 2 ** (retry - 1))
+}
+
 // 408 and 429 ask for a later try by definition; 500/502/503/504 are the transient server and gateway failures
 // (RFC 9110 §15.6). 501 and 505 say the request itself can never succeed, and are not retried.
 const retryableStatuses = new Set([408, 429, 500, 502, 503, 504])
