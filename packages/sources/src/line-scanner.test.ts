@@ -206,6 +206,19 @@ describe('LineScanner streaming of long lines', () => {
     expect(opened.map((stream) => stream.destroyed)).toEqual([false, true, true])
   })
 
+  it('keeps the first `over` bytes of a too-long line that would have streamed, however the reads are cut', () => {
+    for (const cut of [3, 7, 9, 11, 14, 20]) {
+      const { streaming } = recordingStreams()
+      const scanner = new LineScanner(12, { line: 1, byteOffset: 0 }, streaming)
+      const input = Buffer.from('0123456789abcdefgh\nok\n')
+      const lines = [...scanner.scan(input.subarray(0, cut)), ...scanner.scan(input.subarray(cut)), ...scanner.end()]
+      expect(lines.map((line) => [line.bad?.problem, line.text])).toEqual([
+        ['too-long', '01234567'],
+        [undefined, 'ok'],
+      ])
+    }
+  })
+
   it('frees an unfinished stream on destroy', () => {
     const { opened, streaming } = recordingStreams()
     const scanner = new LineScanner(1 << 20, { line: 1, byteOffset: 0 }, streaming)

@@ -223,8 +223,12 @@ export class LineScanner {
     const before = this.#offset + from - this.#lineStart
     const after = this.#offset + to - this.#lineStart
     if (after > this.#maxLineLength) {
-      // Once streaming, the text is already the line's first `over` bytes; else its first maxLineLength.
-      if (this.#stream === undefined) this.#parts.push(chunk.subarray(from, from + this.#maxLineLength - before))
+      // The text kept is the line's first `over` bytes once it would have streamed, else its first maxLineLength,
+      // whether the read that crosses maxLineLength crossed `over` too or an earlier one did: a dead letter's text
+      // must not depend on where reads were cut (a worker's reads start at its range).
+      const over = this.#streaming?.over ?? Number.POSITIVE_INFINITY
+      const keep = Math.min(over, this.#maxLineLength)
+      if (this.#stream === undefined && before < keep) this.#parts.push(chunk.subarray(from, from + keep - before))
       this.#lineTooLong = true
       this.#abandonStream()
     } else if (this.#stream !== undefined) {

@@ -91,6 +91,33 @@ describe('readV2Export', () => {
     expect(error.message).toContain('Export v1')
   })
 
+  it('checks the format where the file starts only, on its first 64 KiB: a range further in, or a long first line, is read as lines', async () => {
+    // A line starting with `[`, and a 100 KB line with no data_row but a v1 key past 64 KiB: bad lines, not v1.
+    const v1Looking = `{"note":"${'x'.repeat(70 * 1024)}","External ID":1}`
+    const lines = [row('a'), '[1]', v1Looking, row('b')]
+    const file = join(dir, 'export.ndjson')
+    await writeFile(file, `${lines.join('\n')}\n`)
+    const start = Buffer.byteLength(`${row('a')}\n`)
+    for (const lineDecoding of ['batched', 'per-line'] as const) {
+      const letters: DeadLetter[] = []
+      const reader = readV2Export(file, {
+        lineDecoding,
+        range: { start, end: start + 5 },
+        maxErrors: 5,
+        deadLetters: (l) => void letters.push(l),
+      })
+      expect(await collect(reader)).toEqual([])
+      expect(letters.map((letter) => [letter.line, letter.code])).toEqual([
+        [2, 'LP_EXPORT_FORMAT'],
+        [3, 'LP_EXPORT_FORMAT'],
+      ])
+      const whole: DeadLetter[] = []
+      const all = readV2Export(file, { lineDecoding, maxErrors: 5, deadLetters: (l) => void whole.push(l) })
+      expect((await collect(all)).map((r) => r.id)).toEqual(['a', 'b'])
+      expect(whole.map((letter) => letter.line)).toEqual([2, 3])
+    }
+  })
+
   it('names file, line, byte and JSON position of invalid JSON at line 50,001', async () => {
     const good = row('x')
     const lines = Array.from({ length: 50_000 }, () => good)

@@ -185,7 +185,7 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
     let batch: Located<V2DataRow>[] = []
     let bytesInBatch = 0
     try {
-      for await (const lines of this.#scannedLines(scanner)) {
+      for await (const lines of this.#scannedLines(scanner, origin.byteOffset === 0)) {
         for (const scanned of lines) {
           const at: Position = { file, line: scanned.line, byteOffset: scanned.byteOffset }
           // Where reading is if what follows fails: past this line.
@@ -271,9 +271,13 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
     }
   }
 
-  /** The input's lines, a chunk's worth at a time; the input is destroyed however iteration ends. */
-  async *#scannedLines(scanner: LineScanner): AsyncGenerator<ScannedLine[]> {
-    let checked = false
+  /**
+   * The input's lines, a chunk's worth at a time; the input is destroyed however iteration ends. The format is
+   * checked where the file starts (`atFileStart`): a byte range further in starts at some line of it, which says
+   * nothing of the file's format (a line there starting with `[` is a bad line, as in a whole read).
+   */
+  async *#scannedLines(scanner: LineScanner, atFileStart: boolean): AsyncGenerator<ScannedLine[]> {
+    let checked = !atFileStart
     let head: Buffer = Buffer.alloc(0)
     for await (const chunk of this.#input.chunks(scanner.batching ? batchedReadBytes : undefined)) {
       if (!checked) {
@@ -303,7 +307,8 @@ export class V2ExportReader implements PipelineSource<V2DataRow> {
   }
 
   #scanHead(scanner: LineScanner, head: Buffer): ScannedLine[] {
-    if (detectExportFormat(head) === 'v1') {
+    // The first 64 KiB only, however much the first reads brought (1 MiB when batched): what is past it is lines.
+    if (detectExportFormat(head.subarray(0, detectionHeadBytes)) === 'v1') {
       throw new UnsupportedFormatError(
         'this is an Export v1 file (label-centric JSON); readV2Export reads Export v2 NDJSON, one data row per line',
         { at: { file: this.#options.name, line: 1, byteOffset: 0 } },
