@@ -123,6 +123,16 @@ describe('labelpipe load', () => {
     expect(await listFiles(`${out}-nd`)).toEqual([])
   })
 
+  it('a missing file or a directory is LP_INPUT naming the path, as inspect and convert say it', async () => {
+    for (const input of [join(dir, 'missing.ndjson'), dir]) {
+      const result = await runCli(['load', input, '--to', `ndjson:${join(dir, 'out')}`])
+      expect(result.code).toBe(1)
+      expect(result.stderr).toMatch(
+        new RegExp(`^labelpipe: cannot read ${input} \\(after byte 0\\): (no such file|is a directory) \\[LP_INPUT\\]`),
+      )
+    }
+  })
+
   it('dead-letters bad lines with --max-errors and loads every good row', async () => {
     const input = join(dir, 'mixed.ndjson')
     await writeV2Export(input, { seed: 3, media: 'image', dataRows: 20 })

@@ -88,6 +88,15 @@ describe('readV1Export', () => {
     )
   })
 
+  it('refuses an Export v2 file by content, naming the format, before reading a label', async () => {
+    const v2 = '{"data_row":{"id":"d1","row_data":"https://x/1.jpg"},"projects":{}}\n{"data_row":{"id":"d2"}}\n'
+    for (const bytes of [Buffer.from(v2), gzipSync(v2)]) {
+      const error = await failure(readV1Export(Readable.from([bytes]), { name: 'export.json' }))
+      expect(error.code).toBe('LP_UNSUPPORTED_FORMAT')
+      expect(error.message).toMatch(/^export\.json line 1 \(byte 0\): this is an Export v2 file/)
+    }
+  })
+
   it('fails on a bad element with its array index, line, byte offset and field path', async () => {
     const text = `[${label('a')},\n${label('b').replace('"DataRow ID":"dr-b"', '"DataRow ID":7')}]`
     const error = await failure(readV1Export(Readable.from([Buffer.from(text)]), { name: 'v1.json' }))

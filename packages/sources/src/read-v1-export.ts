@@ -10,11 +10,13 @@ import {
   type PipelineSource,
   type Position,
   type SourceProgress,
+  UnsupportedFormatError,
   type V1Label,
   v1Label,
 } from '@labelpipe/core'
 import { z } from 'zod'
 import { type ArrayElement, ArrayElements } from './array-elements.js'
+import { detectExportFormat, detectionHeadBytes } from './detect-format.js'
 import { InputBytes } from './input-bytes.js'
 import { JsonSplitError } from './json-splitter.js'
 import { recordParser } from './parse-record.js'
@@ -153,6 +155,14 @@ export class V1ExportReader implements PipelineSource<V1Label> {
     }
     try {
       for await (const chunk of this.#input.chunks()) {
+        // The v2 reader's check, the other way round: an Export v2 file would fail as "expected nothing after the
+        // JSON value" at its second data row, which says nothing of what is wrong.
+        if (offset === 0 && detectExportFormat(chunk.subarray(0, detectionHeadBytes)) === 'v2') {
+          throw new UnsupportedFormatError(
+            'this is an Export v2 file (NDJSON, one data row per line); readV1Export reads Export v1 (a JSON array of labels): load it with `labelpipe load`',
+            { at: { file, line: 1, byteOffset: 0 } },
+          )
+        }
         let ready: ArrayElement[]
         try {
           ready = elements.write(chunk)

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
+import { InputError } from '@labelpipe/core'
 import { detectExportFormat, detectionHeadBytes, type ExportFormat } from '@labelpipe/sources'
 
 /** An export as `load` reads it, and its format (undefined: empty or unrecognised; the v2 reader then reports what it finds). */
@@ -44,7 +45,7 @@ export async function openExport(path: string): Promise<OpenedExport> {
     }
   } catch (error) {
     raw.destroy()
-    throw error
+    throw new InputError(path, headBytes, error)
   }
   async function* replay(): AsyncGenerator<Buffer> {
     yield* head
@@ -56,12 +57,17 @@ export async function openExport(path: string): Promise<OpenedExport> {
   return { input, format: await formatOfHead(Buffer.concat(head, headBytes)) }
 }
 
-/** The format of a regular file, from its first bytes. */
+/**
+ * The format of a regular file, from its first bytes. A path that cannot be read (missing, a directory, no
+ * permission) is an InputError naming it, as the readers report it: this is the first read of a `load`.
+ */
 async function exportFormatOf(path: string): Promise<ExportFormat | undefined> {
   const raw = createReadStream(path, { highWaterMark: detectionHeadBytes })
   try {
     for await (const chunk of raw as AsyncIterable<Buffer>) return await formatOfHead(chunk)
     return undefined
+  } catch (error) {
+    throw new InputError(path, 0, error)
   } finally {
     raw.destroy()
   }
