@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
 import type { TableRow } from '@labelpipe/core'
 import {
+  assertNotCommitted,
   commitSealedParts,
   ndjsonSink,
   removeParts,
@@ -106,7 +107,7 @@ describe("file sinks with commit: 'none'", () => {
     // The last part's temp file is gone (a disk error): the rename fails after the others were renamed.
     await rm(parts.at(-1)?.tempPath as string)
     await expect(commitSealedParts(root, parts, { loadId, format: 'ndjson', startedAt: new Date(), facts })).rejects.toThrow(
-      /labels: cannot rename .*_part-.*-00001\.ndjson\.tmp/,
+      /labels: cannot publish .*_part-.*-00001\.ndjson\.tmp/,
     )
     expect(await listFiles(root)).toEqual([])
 
@@ -215,6 +216,22 @@ describe("file sinks with commit: 'none'", () => {
     expect(await listFiles(root)).toEqual(before)
     expect((await sweepUncommittedParts(root, 0)).sort()).toEqual(orphans)
     expect(await listFiles(root)).toEqual(before.filter((file) => !orphans.includes(file)))
+  })
+
+  it('a committed part is never replaced: a name that exists fails the commit, and a load id is split one way only', async () => {
+    const parts = await sealed(0, 2)
+    const taken = join(root, parts[0]?.path as string)
+    await writeFile(taken, 'committed by another load\n')
+    await expect(commitSealedParts(root, parts, { loadId, format: 'ndjson', startedAt: new Date(), facts })).rejects.toThrow(
+      /cannot publish .*: .* exists: another load published this name \(the same load id\?\); use a new load id/,
+    )
+    expect(await readFile(taken, 'utf8')).toBe('committed by another load\n')
+    expect(await listFiles(join(root, '_manifests'))).toEqual([])
+    await rm(taken)
+    await commitSealedParts(root, await sealed(1, 2), { loadId, format: 'ndjson', startedAt: new Date(), facts }, `${loadId}.shard-1-of-2`)
+    await expect(assertNotCommitted(root, loadId)).rejects.toThrow(`load ${loadId} is already committed as ${loadId}.shard-1-of-2`)
+    await expect(assertNotCommitted(root, `${loadId}.shard-1-of-3`)).rejects.toThrow('a load id is split one way only')
+    await assertNotCommitted(root, `${loadId}.shard-2-of-2`)
   })
 
   it("uncommittedParts: a shard's manifest commits its own parts, not those of a shard of the same load killed before its commit", async () => {

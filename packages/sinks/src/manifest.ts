@@ -1,8 +1,8 @@
-import { access, mkdir, readFile, rename, stat } from 'node:fs/promises'
+import { access, mkdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type LineageSource, type RunFacts, SinkError, type TableName, tableNames } from '@labelpipe/core'
 import { labelpipeVersion } from './labelpipe-version.js'
-import { messageOf, namesIn, PartFile, partFolders, removeIfPresent, syncFolder } from './part-file.js'
+import { messageOf, namesIn, PartFile, partFolders, publishWithoutReplacing, removeIfPresent, syncFolder } from './part-file.js'
 
 /** One committed data file, as listed in the manifest. */
 export interface ManifestFile {
@@ -89,10 +89,30 @@ export async function assertNotCommitted(root: string, name: string): Promise<vo
   } catch (cause) {
     // ENOTDIR: a part of the path is a file, so no manifest is there either (creating the folders will fail, saying so).
     const code = (cause as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return
+    if (code === 'ENOENT' || code === 'ENOTDIR') return assertNoOtherSplit(root, name)
     throw new SinkError(`manifest: cannot check ${path}: ${messageOf(cause)}`, { cause })
   }
   throw new SinkError(`manifest: load ${name} is already committed (${path} exists); use a new load id`)
+}
+
+/**
+ * Fails when the load id was committed split another way: a whole run after shards of it (or shards after a whole
+ * run), or shards of n after shards of m. Their part files share names (a whole run's seq 0 is shard 1's), so the
+ * second would replace the first's parts under the first's manifest (review repro).
+ */
+async function assertNoOtherSplit(root: string, name: string): Promise<void> {
+  const split = /^(.+)\.shard-\d+-of-(\d+)$/.exec(name)
+  const id = split?.[1] ?? name
+  for (const other of await namesIn(join(root, manifestFolder), 'manifest')) {
+    if (!other.startsWith(`${id}.`) || !other.endsWith('.json')) continue
+    const otherName = other.slice(0, -'.json'.length)
+    const otherSplit = /^(.+)\.shard-\d+-of-(\d+)$/.exec(otherName)
+    const sameLoad = otherName === id || otherSplit?.[1] === id
+    if (!sameLoad || (split !== null && otherSplit !== null && otherSplit[2] === split[2])) continue
+    throw new SinkError(
+      `manifest: load ${id} is already committed as ${otherName} (${join(root, manifestFolder, other)}); a load id is split one way only: use a new load id`,
+    )
+  }
 }
 
 /** Whether a part file's path (`<table>/<file>` or `<table>/<column>=<value>/<file>`) is in a partition folder. */
@@ -210,9 +230,9 @@ export async function commitSealedParts(
     publish: async () => {
       const path = join(root, part.path)
       try {
-        await rename(tempPath, path)
+        await publishWithoutReplacing(tempPath, path)
       } catch (cause) {
-        throw new SinkError(`${part.table}: cannot rename ${tempPath}: ${messageOf(cause)}`, { cause })
+        throw new SinkError(`${part.table}: cannot publish ${tempPath}: ${messageOf(cause)}`, { cause })
       }
       renamed.push(path)
     },

@@ -1,4 +1,4 @@
-import { type FileHandle, mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises'
+import { type FileHandle, link, mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises'
 import { platform } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { SinkError, tableNames } from '@labelpipe/core'
@@ -146,14 +146,14 @@ export class PartFile {
     }
   }
 
-  /** Renames the sealed temp file to its final name; the caller fsyncs the folder once for all its files. */
+  /** Gives the sealed temp file its final name (publishWithoutReplacing); the caller fsyncs the folder once for all its files. */
   async publish(): Promise<void> {
     if (this.#state !== 'sealed') throw new SinkError(`${this.#label}: ${this.tempPath} published before it was sealed`)
     try {
-      await rename(this.tempPath, this.path)
+      await publishWithoutReplacing(this.tempPath, this.path)
       this.#state = 'published'
     } catch (cause) {
-      throw this.#fail('rename', this.path, cause)
+      throw this.#fail('publish', this.path, cause)
     }
   }
 
@@ -261,6 +261,27 @@ export async function syncFolder(path: string, label: string): Promise<void> {
     await handle?.close().catch(() => undefined)
   }
 }
+
+/**
+ * Gives a sealed temp file its final name unless that name exists. rename(2) replaces silently: a shard run and a
+ * whole run of one load id both exited 0, the second's parts under the first's manifest (review repro). link(2)
+ * fails with EEXIST instead, and the temp name is then unlinked (a crash between the two leaves a second name of
+ * the same committed bytes, swept as a temp file). Where hard links are not supported, rename as before.
+ */
+export async function publishWithoutReplacing(tempPath: string, path: string): Promise<void> {
+  try {
+    await link(tempPath, path)
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') throw new Error(`${path} exists: another load published this name (the same load id?); use a new load id`)
+    if (!noHardLinks.has(code ?? '')) throw cause
+    await rename(tempPath, path)
+    return
+  }
+  await unlink(tempPath)
+}
+
+const noHardLinks = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK', 'ENOSYS'])
 
 export function messageOf(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause)
