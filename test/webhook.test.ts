@@ -657,6 +657,17 @@ describe('labelpipe webhook (runWebhook in-process)', () => {
     await expect(fetch(url, { method: 'POST' })).rejects.toThrow()
   })
 
+  it('--quiet with --port 0 still prints where it listens, and nothing per batch', async () => {
+    const controller = new AbortController()
+    const io = ioWith({ LB_HOOK_SECRET: secret }, controller.signal)
+    const run = runWebhook({ ...config(), quiet: true }, io)
+    const url = (await io.stdout.match(/listening on (http:\/\/127\.0\.0\.1:\d+\/) -> postgres/))[1] as string
+    expect((await deliver(url, stateOf(14, 0), { id: 'cli-quiet-1', event: 'LABEL_CREATED' })).body.outcome).toBe('applied')
+    controller.abort('SIGTERM')
+    await run
+    expect(io.stdout.text.trimEnd().split('\n')).toHaveLength(1)
+  })
+
   it('a missing or empty secret variable is refused, naming it', async () => {
     const io = ioWith({ LB_HOOK_SECRET: '' }, new AbortController().signal)
     await expect(runWebhook(config(), io)).rejects.toMatchObject({

@@ -594,8 +594,8 @@ Exit codes: 0 stopped by SIGINT/SIGTERM after draining; 1 failed (cannot connect
 `,
   inspect: `labelpipe inspect <export> [--json]
 
-Reads the whole export and reports, without writing anything: rows per table, media types, projects,
-and bad lines (every bad line is counted; the first 10 are shown).
+Reads the whole Export v2 (a v1 file: convert it first) and reports, without writing anything: rows per
+table, media types, projects, and bad lines (every bad line is counted; the first 10 are shown).
 
 Options:
   --json                      print the report as JSON

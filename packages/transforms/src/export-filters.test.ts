@@ -58,7 +58,10 @@ describe('filterDataRows', () => {
     expect(kept.map((row) => Object.keys(row.projects ?? {}))).toEqual([['p2'], ['p2'], ['p2'], ['p2']])
     expect(filter.stats.projectsRemoved).toBe(4)
     expect(rows[0]?.projects?.p1).toBeDefined()
-    expect(keptIds(filterDataRows({ filters: { projectIds: ['p3'] } }))).toEqual([])
+    const none = filterDataRows({ filters: { projectIds: ['p3'] } })
+    expect(keptIds(none)).toEqual([])
+    // The summary's "projects of kept data rows left out": a dropped data row's projects are not counted.
+    expect(none.stats).toMatchObject({ dropped: 4, projectsRemoved: 0 })
   })
 
   it('keeps a data row whole when any label was created in label_created_at', () => {

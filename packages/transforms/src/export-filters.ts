@@ -131,14 +131,17 @@ export function filterDataRows(options: FilterDataRowsOptions = {}): DataRowFilt
     let projects = record.projects
     if (projectScoped) {
       const kept: Record<string, V2Project> = {}
-      let any = false
+      let keptCount = 0
+      let left = 0
       for (const [id, project] of Object.entries(projects ?? {})) {
         if (keepProject(id, project)) {
           kept[id] = project
-          any = true
-        } else stats.projectsRemoved++
+          keptCount++
+        } else left++
       }
-      if (!any) return drop('projects')
+      if (keptCount === 0) return drop('projects')
+      // Counted for kept data rows only (what the summary says): a dropped row's projects go with it.
+      stats.projectsRemoved += left
       projects = kept
     }
     if (

@@ -19,7 +19,7 @@ const headersTimeoutMs = 20_000
 
 /**
  * `labelpipe webhook`: a node:http server on --host:--port with the receiver of `@labelpipe/sinks/postgres` on
- * `POST --path` and `GET /healthz`. Prints where it listens and one line per batch (unless --quiet), errors on
+ * `POST --path` and `GET /healthz`. Prints where it listens, and one line per batch (unless --quiet), errors on
  * stderr. On io.signal (SIGINT/SIGTERM) it stops accepting, lets the admitted deliveries commit and be answered,
  * closes the server and resolves with the counters.
  */
@@ -52,8 +52,9 @@ export async function runWebhook(config: WebhookConfig, io: CliIo): Promise<Webh
     server = createServer({ requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs }, route)
     const address = await listen(server, config.port, config.host)
     url = `http://${address}${config.path}`
-    if (!config.quiet)
-      io.stdout.write(`labelpipe webhook: listening on ${url} -> ${describeTarget(config.to)} (schema ${config.pgSchema ?? 'labelbox'})\n`)
+    // Printed under --quiet too (its help: "no line per batch, no summary"): with --port 0 it is the only way to
+    // learn the port.
+    io.stdout.write(`labelpipe webhook: listening on ${url} -> ${describeTarget(config.to)} (schema ${config.pgSchema ?? 'labelbox'})\n`)
     await untilStopped(io.signal, server)
   } finally {
     await stop(server, receiver)
