@@ -156,10 +156,15 @@ describe('labelpipe load', () => {
     expect(manifest.rows.data_rows).toBe(20)
     expect(manifest.dead_letters).toBe(3)
 
-    const strict = await runCli(['load', input, '--to', `ndjson:${join(dir, 'strict')}`, '--max-errors', '2'])
+    const strict = await runCli(['load', input, '--to', `ndjson:${join(dir, 'strict')}`, '--max-errors', '2', '--load-id', 'again'])
     expect(strict.code).toBe(1)
     expect(strict.stderr).toContain('more than 2 bad records')
     expect((await listFiles(join(dir, 'strict'))).filter((f) => !f.startsWith('_dead_letters/'))).toEqual([])
+    // The failed run's letters stay; a new run of the same (uncommitted) id writes its own file, not after them.
+    const again = await runCli(['load', input, '--to', `ndjson:${join(dir, 'strict')}`, '--max-errors', '3', '--load-id', 'again'])
+    expect(again.code).toBe(0)
+    expect(await readNdjson(join(dir, 'strict', '_dead_letters', 'again.ndjson'))).toHaveLength(3)
+    expect((await manifestOf(join(dir, 'strict'))).dead_letters).toBe(3)
   })
 
   it('stops on SIGINT with exit code 130, committing nothing and leaving no temp file', async () => {

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import {
@@ -11,7 +12,7 @@ import {
   runPipeline,
   type TableName,
 } from '@labelpipe/core'
-import { uncommittedParts } from '@labelpipe/sinks/ndjson'
+import { assertNotCommitted, uncommittedParts } from '@labelpipe/sinks/ndjson'
 import { readV2Export } from '@labelpipe/sources'
 import type { HttpFramesStats } from '@labelpipe/sources/http'
 import type { FilterStats, V1ConvertStats } from '@labelpipe/transforms'
@@ -64,6 +65,13 @@ export async function runLoad(config: LoadConfig, io: CliIo): Promise<LoadSummar
   const firstDir = fileTargets(config.to)[0]?.dir
   const deadLetterName = config.shard === undefined ? loadId : shardRunName(loadId, config.shard)
   const defaultPath = firstDir === undefined ? undefined : join(firstDir, '_dead_letters', `${deadLetterName}.ndjson`)
+  if (config.maxErrors > 0 && config.deadLetters === undefined && firstDir !== undefined && defaultPath !== undefined) {
+    // The default file is this load id's own, appended to: a failed run of the id left its letters there (kept,
+    // to tell why it failed). A new run of an uncommitted id starts it anew, so it holds what its manifest counts.
+    // A committed id is refused here, before its file is touched.
+    await assertNotCommitted(firstDir, deadLetterName)
+    await rm(defaultPath, { force: true })
+  }
   const deadLetters =
     config.maxErrors > 0
       ? await loadDeadLetters(
