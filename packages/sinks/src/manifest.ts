@@ -101,12 +101,12 @@ export async function assertNotCommitted(root: string, name: string): Promise<vo
  * second would replace the first's parts under the first's manifest (review repro).
  */
 async function assertNoOtherSplit(root: string, name: string): Promise<void> {
-  const split = /^(.+)\.shard-\d+-of-(\d+)$/.exec(name)
+  const split = shardRun.exec(name)
   const id = split?.[1] ?? name
   for (const other of await namesIn(join(root, manifestFolder), 'manifest')) {
     if (!other.startsWith(`${id}.`) || !other.endsWith('.json')) continue
     const otherName = other.slice(0, -'.json'.length)
-    const otherSplit = /^(.+)\.shard-\d+-of-(\d+)$/.exec(otherName)
+    const otherSplit = shardRun.exec(otherName)
     const sameLoad = otherName === id || otherSplit?.[1] === id
     if (!sameLoad || (split !== null && otherSplit !== null && otherSplit[2] === split[2])) continue
     throw new SinkError(
@@ -114,6 +114,9 @@ async function assertNoOtherSplit(root: string, name: string): Promise<void> {
     )
   }
 }
+
+/** `<load id>.shard-<k>-of-<n>` (shardRunName): the load id, and n. */
+const shardRun = /^(.+)\.shard-\d+-of-(\d+)$/
 
 /** Whether a part file's path (`<table>/<file>` or `<table>/<column>=<value>/<file>`) is in a partition folder. */
 const inPartition = (path: string) => path.split('/').length > 2
@@ -133,18 +136,9 @@ async function assertSameLayout(root: string, parts: readonly ManifestFile[]): P
     const path = join(root, manifestFolder, name)
     // A file there that is not a manifest (notes, a folder named *.json) says nothing of the layout: skipped, as
     // the loads of a folder must not fail on it.
-    let files: unknown
-    try {
-      files = (JSON.parse(await readFile(path, 'utf8')) as { files?: unknown } | null)?.files
-    } catch {
-      continue
-    }
-    if (!Array.isArray(files)) continue
-    for (const file of files as unknown[]) {
-      if (typeof file !== 'object' || file === null) continue
-      const { table, path: filePath } = file as { table?: unknown; path?: unknown }
+    for (const { table, path: filePath } of (await manifestFiles(path)) ?? []) {
       const partitioned = ours.get(table as TableName)
-      if (partitioned === undefined || typeof filePath !== 'string' || inPartition(filePath) === partitioned) continue
+      if (partitioned === undefined || inPartition(filePath) === partitioned) continue
       const [mine, theirs] = partitioned ? ['in partition folders', 'without them'] : ['without partition folders', 'in them']
       throw new SinkError(
         `manifest: this load writes ${String(table)} ${mine}, but ${path} wrote it ${theirs}: engines cannot read one table folder in both layouts (DuckDB: "Hive partition mismatch"); write to another folder`,
@@ -293,7 +287,7 @@ export async function uncommittedParts(root: string, olderThanMs = 60 * 60 * 100
     // what is listed here may be swept.
     const files = match[2] === undefined ? undefined : await manifestFiles(join(root, manifestFolder, name))
     if (files === undefined) committed.add(match[1] as string)
-    else for (const file of files) committedFiles.add(file)
+    else for (const file of files) committedFiles.add(file.path)
   }
   const found: string[] = []
   const before = Date.now() - olderThanMs
@@ -316,8 +310,11 @@ export async function uncommittedParts(root: string, olderThanMs = 60 * 60 * 100
   return found
 }
 
-/** The file paths a manifest lists, or undefined when it cannot be read as a manifest. */
-async function manifestFiles(path: string): Promise<string[] | undefined> {
+/**
+ * The files a manifest lists (their table as written, unchecked, and path), or undefined when it cannot be read as
+ * a manifest: a file that is not one (notes, a folder named *.json) is the callers' to skip, not to fail on.
+ */
+async function manifestFiles(path: string): Promise<{ table: unknown; path: string }[] | undefined> {
   let files: unknown
   try {
     files = (JSON.parse(await readFile(path, 'utf8')) as { files?: unknown } | null)?.files
@@ -326,8 +323,9 @@ async function manifestFiles(path: string): Promise<string[] | undefined> {
   }
   if (!Array.isArray(files)) return undefined
   return files.flatMap((file: unknown) => {
-    const filePath = typeof file === 'object' && file !== null ? (file as { path?: unknown }).path : undefined
-    return typeof filePath === 'string' ? [filePath] : []
+    if (typeof file !== 'object' || file === null) return []
+    const { table, path: filePath } = file as { table?: unknown; path?: unknown }
+    return typeof filePath === 'string' ? [{ table, path: filePath }] : []
   })
 }
 

@@ -135,9 +135,8 @@ export class DeliveryRecord {
         WHERE s.last_activity_at < t.last_activity_at`,
     )
     for (const row of staleRows.rows) this.#staleDataRows.add(row.data_row_id)
-    const units = this.#staged
-      .filter((state) => !this.#raced.has(state.delivery.deliveryId))
-      .flatMap(({ delivery, projects }) => projects.map((project) => ({ project, delivery })))
+    const live = this.#staged.filter((state) => !this.#raced.has(state.delivery.deliveryId))
+    const units = live.flatMap(({ delivery, projects }) => projects.map((project) => ({ project, delivery })))
     if (units.length > 0) {
       const staleUnits = await tx.query<{ project_id: string; data_row_id: string }>(
         'find staged units older than stored',
@@ -169,18 +168,16 @@ export class DeliveryRecord {
       )
       for (const row of staleUnits.rows) this.#staleUnits.add(unitKey(row.project_id, row.data_row_id))
     }
-    const staleParts = this.#staged
-      .filter((state) => !this.#raced.has(state.delivery.deliveryId))
-      .map(({ delivery, dataRow, projects }) => {
-        const id = delivery.dataRow.data_row.id
-        return {
-          delivery,
-          dataRow: dataRow && this.#staleDataRows.has(id),
-          projects: projects.filter((project) => this.#staleUnits.has(unitKey(project, id))),
-        }
-      })
+    const staleParts = live.map(({ delivery, dataRow, projects }) => {
+      const id = delivery.dataRow.data_row.id
+      return {
+        delivery,
+        dataRow: dataRow && this.#staleDataRows.has(id),
+        projects: projects.filter((project) => this.#staleUnits.has(unitKey(project, id))),
+      }
+    })
     await unstageParts(tx, staleParts, 'unstage stale parts')
-    const stale = this.#staged.filter((state) => !this.#raced.has(state.delivery.deliveryId) && this.#isStale(state))
+    const stale = live.filter((state) => this.#isStale(state))
     if (stale.length === 0) return
     await tx.query(
       'record the stale deliveries',
@@ -209,7 +206,8 @@ function unitActivity(labels: string, table: (name: TableName) => string, staged
       FROM ${table('workflow_history')} w JOIN late ON late.project_id = w.project_id AND late.data_row_id = w.data_row_id`
 }
 
-const unitKey = (projectId: string, dataRowId: string) => `${projectId}\u0000${dataRowId}`
+/** A (project, data row) unit as one key (ids hold no NUL). */
+export const unitKey = (projectId: string, dataRowId: string) => `${projectId}\u0000${dataRowId}`
 
 /**
  * Drops the staged rows of the given parts: a data row's own tables, and each unit's rows (project tables by their

@@ -17,7 +17,7 @@ import {
 import type { Pool } from 'pg'
 import { dataRowTables, type TableCounts } from './commit-transaction.js'
 import { type CopyRowEncoder, copyRowEncoder } from './copy-text.js'
-import { DeliveryRecord } from './delivery-record.js'
+import { DeliveryRecord, unitKey } from './delivery-record.js'
 import { preparePostgresLoad } from './postgres-load.js'
 import { WebhookDeliveryError, type WebhookEvent } from './webhook-delivery.js'
 import { committedDeliveryIds } from './webhook-tables.js'
@@ -214,8 +214,11 @@ export function projectsOf(delivery: QueuedDelivery): string[] {
   return Object.keys(delivery.dataRow.projects ?? {})
 }
 
-const dataRowKey = (dataRowId: string) => `d\u0000${dataRowId}`
-const unitKey = (projectId: string, dataRowId: string) => `u\u0000${projectId}\u0000${dataRowId}`
+/**
+ * The data row's own part: its id, which holds no NUL (a delivery with one is refused before its batch: PostgreSQL
+ * cannot store it), where every unitKey holds one.
+ */
+const dataRowKey = (dataRowId: string) => dataRowId
 
 export function isNewer(a: QueuedDelivery, b: QueuedDelivery): boolean {
   const at = a.lastActivityMs ?? Number.POSITIVE_INFINITY
